@@ -1,0 +1,36 @@
+package dev.outbox.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.net.URL;
+import java.net.URLClassLoader;
+import org.junit.jupiter.api.Test;
+
+/** Jdbi is an optional dependency: applications on plain JDBC must not need it. */
+class WithoutJdbiTest {
+
+    @Test
+    void outboxAndInboxLoadAndWorkWithoutJdbiOnTheClasspath() throws Throwable {
+        URL core = Outbox.class.getProtectionDomain().getCodeSource().getLocation();
+        URL jsonApi = jakarta.json.Json.class.getProtectionDomain().getCodeSource().getLocation();
+        URL parsson = Class.forName("org.eclipse.parsson.JsonProviderImpl")
+                .getProtectionDomain().getCodeSource().getLocation();
+        try (URLClassLoader isolated = new URLClassLoader(new URL[] {core, jsonApi, parsson},
+                ClassLoader.getPlatformClassLoader())) {
+            assertThatThrownBy(() -> isolated.loadClass("org.jdbi.v3.core.Handle"))
+                    .isInstanceOf(ClassNotFoundException.class);
+            // Initialising links and verifies the classes, including their Handle methods.
+            Class<?> outbox = Class.forName(Outbox.class.getName(), true, isolated);
+            Class<?> inbox = Class.forName(Inbox.class.getName(), true, isolated);
+            // Method handles resolve one method, as a plain call does (reflection's getMethod would
+            // resolve every signature of the class, which plain code never does).
+            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+            assertThat(lookup.findStatic(outbox, "create", MethodType.methodType(outbox)).invoke()).isNotNull();
+            assertThat(lookup.findStatic(inbox, "create", MethodType.methodType(inbox, String.class)).invoke("c"))
+                    .isNotNull();
+        }
+    }
+}
