@@ -173,6 +173,18 @@ public final class TestDatabase implements AutoCloseable {
         }
     }
 
+    /** Runs a query returning one text value, as the superuser. */
+    public String queryString(String sql) {
+        try (Connection c = connect(); Statement s = c.createStatement(); var rs = s.executeQuery(sql)) {
+            if (!rs.next()) {
+                throw new IllegalStateException("no row: " + sql);
+            }
+            return rs.getString(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+
     /**
      * Drops the database and, if this run created the outbox roles and no other database still
      * uses them, the roles too: the server is left as it was found.

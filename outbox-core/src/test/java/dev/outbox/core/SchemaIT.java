@@ -1,0 +1,200 @@
+package dev.outbox.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outbox.core.internal.UuidV7;
+import dev.outbox.testing.TestDatabase;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The migrations in sql/ as a DBA and a plain-SQL writer see them. */
+class SchemaIT {
+    private static TestDatabase db;
+
+    @BeforeAll
+    static void createDatabase() {
+        db = TestDatabase.create();
+        db.execute("CREATE TABLE customers (id int PRIMARY KEY, email text)");
+    }
+
+    @AfterAll
+    static void dropDatabase() {
+        db.close();
+    }
+
+    private static void executeAs(String role, String sql) throws SQLException {
+        try (Connection c = db.connectAs(role); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    @Test
+    void migrationsApplyToASecondDatabaseWhileTheRolesExistAndCanBeReapplied() throws Exception {
+        assertThat(db.queryLong("SELECT count(*) FROM pg_roles WHERE rolname IN ('outbox_app', 'outbox_relay')"))
+                .isEqualTo(2);
+        try (TestDatabase second = TestDatabase.create(); Connection c = second.connect()) {
+            TestDatabase.applyMigrations(c); // once more on the same database
+            assertThat(second.queryLong("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'outbox'"))
+                    .isEqualTo(2);
+        }
+    }
+
+    @Test
+    void everyTableColumnIndexFunctionAndRoleIsCommented() {
+        String inSchema = " JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'outbox'";
+        assertThat(db.queryLong("SELECT count(*) FROM pg_class c" + inSchema
+                + " WHERE c.relkind IN ('r', 'i') AND obj_description(c.oid, 'pg_class') IS NULL"
+                + " AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = c.oid)"))
+                .as("tables and indexes without comment (constraint indexes excepted)").isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid" + inSchema
+                + " WHERE c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped"
+                + " AND col_description(c.oid, a.attnum) IS NULL"))
+                .as("columns without comment").isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                + " AND n.nspname = 'outbox' WHERE obj_description(p.oid, 'pg_proc') IS NULL"))
+                .as("functions without comment").isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM pg_roles r WHERE rolname IN ('outbox_app', 'outbox_relay')"
+                + " AND shobj_description(r.oid, 'pg_authid') IS NOT NULL")).isEqualTo(2);
+        assertThat(db.queryLong("SELECT count(*) FROM pg_namespace WHERE nspname = 'outbox'"
+                + " AND obj_description(oid, 'pg_namespace') IS NOT NULL")).isEqualTo(1);
+    }
+
+    @Test
+    void plainSqlContractFromTheReadmeCreatesAnEventThatJavaReadsBackIdentically() throws Exception {
+        String readme = Files.readString(TestDatabase.sqlDirectory().resolve("README.md"));
+        Matcher contract = Pattern.compile("<!-- contract-insert -->\\s*```sql\\n(.*?)```", Pattern.DOTALL).matcher(readme);
+        assertThat(contract.find()).as("sql/README.md has the contract INSERT").isTrue();
+        db.execute("TRUNCATE outbox.event");
+
+        executeAs(TestDatabase.APP_ROLE, contract.group(1));
+
+        UUID id = UUID.fromString(db.queryString("SELECT id::text FROM outbox.event"));
+        Outbox outbox = Outbox.create();
+        OutboxEvent fromSql;
+        try (Connection c = db.connectAs(TestDatabase.RELAY_ROLE)) {
+            fromSql = outbox.find(c, id).orElseThrow();
+        }
+        assertThat(id.version()).isEqualTo(7);
+        OutboxEvent fromJava = OutboxEvent.builder("Order", "42", "OrderPlaced")
+                .id(id)
+                .occurredAt(fromSql.occurredAt())
+                .payload("{\"orderId\": \"42\", \"total\": 99.50, \"lines\": [{\"sku\": \"A-1\", \"qty\": 2}]}")
+                .correlationId("req-7f3a")
+                .traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+                .build();
+        assertThat(fromSql).isEqualTo(fromJava);
+        assertThat(fromSql.payloadJson()).contains("99.50");
+
+        // And the Java writer's row reads back the same way.
+        OutboxEvent written = OutboxEvent.builder("Order", "42", "OrderPlaced").payload(fromJava.payload())
+                .headers(fromJava.headers()).build();
+        try (Connection c = db.connectAs(TestDatabase.APP_ROLE)) {
+            outbox.append(c, written);
+        }
+        try (Connection c = db.connectAs(TestDatabase.RELAY_ROLE)) {
+            assertThat(outbox.find(c, written.id())).contains(written);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "('Order', '1', 'OrderPlaced', '42', '{}')", // scalar payload
+        "('Order', '1', ' ', '{}', '{}')", // blank type
+        "('', '1', 'OrderPlaced', '{}', '{}')", // blank aggregate type
+        "('Order', '1', 'OrderPlaced', '{}', '{\"n\": 1}')", // non-string header
+        "('Order', '1', 'OrderPlaced', '{}', '[]')", // headers not an object
+    })
+    void databaseRefusesInvalidRowsFromPlainSqlWriters(String values) throws Exception {
+        assertThatThrownBy(() -> executeAs(TestDatabase.APP_ROLE,
+                "INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload, headers) VALUES " + values))
+                .isInstanceOf(SQLException.class)
+                .hasMessageContaining("violates check constraint");
+    }
+
+    @Test
+    void writersCannotChooseTheSequence() {
+        assertThatThrownBy(() -> executeAs(TestDatabase.APP_ROLE,
+                "INSERT INTO outbox.event (seq, aggregatetype, aggregateid, type, payload) VALUES (1, 'A', '1', 'T', '{}')"))
+                .isInstanceOf(SQLException.class)
+                .hasMessageContaining("seq");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "SELECT * FROM outbox.event",
+        "UPDATE outbox.event SET published_at = now()",
+        "DELETE FROM outbox.event",
+        "TRUNCATE outbox.event",
+    })
+    void applicationRoleCanOnlyInsertEvents(String sql) {
+        assertThatThrownBy(() -> executeAs(TestDatabase.APP_ROLE, sql))
+                .isInstanceOf(SQLException.class)
+                .hasMessageContaining("permission denied");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "SELECT * FROM customers",
+        "SELECT * FROM outbox.inbox",
+        "INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload) VALUES ('A', '1', 'T', '{}')",
+        "UPDATE outbox.event SET payload = '{}'",
+        "UPDATE outbox.event SET type = 'Other'",
+        "CREATE TABLE outbox.sneaky (id int)",
+    })
+    void relayRoleCannotReadBusinessTablesOrChangeEvents(String sql) {
+        assertThatThrownBy(() -> executeAs(TestDatabase.RELAY_ROLE, sql))
+                .isInstanceOf(SQLException.class)
+                .hasMessageContaining("permission denied");
+    }
+
+    @Test
+    void relayRoleCanReadMarkAndPurgeEvents() throws Exception {
+        db.execute("TRUNCATE outbox.event; INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload)"
+                + " SELECT 'Order', g::text, 'OrderPlaced', '{}' FROM generate_series(1, 3) g");
+        try (Connection c = db.connectAs(TestDatabase.RELAY_ROLE); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            List<Long> claimed = new ArrayList<>();
+            try (ResultSet r = s.executeQuery("SELECT seq FROM outbox.event WHERE published_at IS NULL AND dead_at IS NULL"
+                    + " ORDER BY seq LIMIT 10 FOR UPDATE SKIP LOCKED")) {
+                while (r.next()) {
+                    claimed.add(r.getLong(1));
+                }
+            }
+            assertThat(claimed).hasSize(3);
+            assertThat(s.executeUpdate("UPDATE outbox.event SET attempts = attempts + 1, last_error = 'boom',"
+                    + " next_attempt_at = now() WHERE seq = " + claimed.get(0))).isEqualTo(1);
+            assertThat(s.executeUpdate("UPDATE outbox.event SET published_at = now() WHERE seq <> " + claimed.get(0)))
+                    .isEqualTo(2);
+            assertThat(s.executeUpdate("DELETE FROM outbox.event WHERE published_at IS NOT NULL")).isEqualTo(2);
+            c.commit();
+        }
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event")).isEqualTo(1);
+    }
+
+    @Test
+    void sqlUuidV7DefaultIsVersion7AndTimeOrdered() {
+        db.execute("TRUNCATE outbox.event; INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload)"
+                + " SELECT 'Order', g::text, 'OrderPlaced', '{}' FROM generate_series(1, 50) g");
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE substr(id::text, 15, 1) <> '7'")).isZero();
+        long now = System.currentTimeMillis();
+        UUID id = UUID.fromString(db.queryString("SELECT outbox.uuid_v7()::text"));
+        assertThat(UuidV7.unixMillis(id)).isBetween(now - 60_000, now + 60_000);
+        // Ids made in later milliseconds sort after earlier ones, as PostgreSQL compares uuids.
+        assertThat(db.queryLong("SELECT count(*) FROM (SELECT outbox.uuid_v7() AS a, pg_sleep(0.002),"
+                + " outbox.uuid_v7() AS b) t WHERE a < b")).isEqualTo(1);
+    }
+}
