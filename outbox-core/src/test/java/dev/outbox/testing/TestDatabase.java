@@ -163,23 +163,20 @@ public final class TestDatabase implements AutoCloseable {
 
     /** Runs a query returning one number, as the superuser. */
     public long queryLong(String sql) {
-        try (Connection c = connect(); Statement s = c.createStatement(); var rs = s.executeQuery(sql)) {
-            if (!rs.next()) {
-                throw new IllegalStateException("no row: " + sql);
-            }
-            return rs.getLong(1);
-        } catch (SQLException e) {
-            throw new IllegalStateException(sql, e);
-        }
+        return queryOne(sql, Long.class);
     }
 
     /** Runs a query returning one text value, as the superuser. */
     public String queryString(String sql) {
+        return queryOne(sql, String.class);
+    }
+
+    private <T> T queryOne(String sql, Class<T> type) {
         try (Connection c = connect(); Statement s = c.createStatement(); var rs = s.executeQuery(sql)) {
             if (!rs.next()) {
                 throw new IllegalStateException("no row: " + sql);
             }
-            return rs.getString(1);
+            return rs.getObject(1, type);
         } catch (SQLException e) {
             throw new IllegalStateException(sql, e);
         }
