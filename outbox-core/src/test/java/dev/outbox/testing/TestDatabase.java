@@ -163,20 +163,25 @@ public final class TestDatabase implements AutoCloseable {
 
     /** Runs a query returning one number, as the superuser. */
     public long queryLong(String sql) {
-        return queryOne(sql, Long.class);
+        return queryOne(sql, rs -> rs.getLong(1));
     }
 
     /** Runs a query returning one text value, as the superuser. */
     public String queryString(String sql) {
-        return queryOne(sql, String.class);
+        return queryOne(sql, rs -> rs.getString(1));
     }
 
-    private <T> T queryOne(String sql, Class<T> type) {
+    @FunctionalInterface
+    private interface Column<T> {
+        T read(java.sql.ResultSet row) throws SQLException;
+    }
+
+    private <T> T queryOne(String sql, Column<T> column) {
         try (Connection c = connect(); Statement s = c.createStatement(); var rs = s.executeQuery(sql)) {
             if (!rs.next()) {
                 throw new IllegalStateException("no row: " + sql);
             }
-            return rs.getObject(1, type);
+            return column.read(rs);
         } catch (SQLException e) {
             throw new IllegalStateException(sql, e);
         }
