@@ -41,6 +41,11 @@ CREATE TABLE IF NOT EXISTS outbox.event (
     last_error      text,
     published_at    timestamptz,
     dead_at         timestamptz,
+    -- Keys are spread over 64 slots; each relay instance owns a share of the slots, so all
+    -- events of one key go through one instance at a time. hashtextextended is stable across
+    -- PostgreSQL versions (hash partitioning relies on it).
+    slot            smallint    NOT NULL GENERATED ALWAYS AS
+                        ((hashtextextended(aggregatetype || '/' || aggregateid, 0) & 63)::smallint) STORED,
     CONSTRAINT event_pkey PRIMARY KEY (id),
     CONSTRAINT event_seq_key UNIQUE (seq),
     CONSTRAINT event_aggregatetype_check CHECK (length(btrim(aggregatetype)) > 0 AND length(aggregatetype) <= 255),
@@ -81,6 +86,8 @@ COMMENT ON COLUMN outbox.event.published_at IS
     'Relay: when a broker acknowledged the event. Published rows are kept for the retention period, then purged.';
 COMMENT ON COLUMN outbox.event.dead_at IS
     'Relay: when the event was given up after its last attempt. Dead events stay until an operator retries or discards them.';
+COMMENT ON COLUMN outbox.event.slot IS
+    'Relay: 0..63, derived from the ordering key; a relay instance owns a slot with a session advisory lock.';
 
 -- The relay's claim query only looks at undelivered rows; this partial index keeps its cost
 -- independent of how many published rows are retained. The claim query must repeat the
@@ -97,3 +104,18 @@ CREATE INDEX IF NOT EXISTS event_published_at_idx
     WHERE published_at IS NOT NULL;
 COMMENT ON INDEX outbox.event_published_at_idx IS
     'Published events by publication time: retention purge and replay.';
+
+-- A failed event holds back the later events of its key (until it is delivered, or while it is
+-- dead). The claim query probes this index per candidate; it only holds events that failed at
+-- least once, so it stays tiny while deliveries succeed.
+CREATE INDEX IF NOT EXISTS event_failed_key_idx
+    ON outbox.event (aggregatetype, aggregateid, seq)
+    WHERE published_at IS NULL AND attempts > 0;
+COMMENT ON INDEX outbox.event_failed_key_idx IS
+    'Undelivered events that failed at least once, by ordering key: which keys are held back.';
+
+CREATE INDEX IF NOT EXISTS event_dead_idx
+    ON outbox.event (dead_at)
+    WHERE dead_at IS NOT NULL;
+COMMENT ON INDEX outbox.event_dead_idx IS
+    'Dead events: operator listing and the dead-count metric.';

@@ -1,0 +1,148 @@
+package dev.outbox.relay;
+
+import dev.outbox.core.OutboxException;
+import dev.outbox.relay.internal.Metrics;
+import dev.outbox.relay.internal.RelayLoop;
+import dev.outbox.relay.spi.Transport;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
+import javax.sql.DataSource;
+
+/**
+ * Forwards committed outbox events to a {@link Transport}, at least once, in write order per
+ * ordering key. Embed it in an application or run it as the sidecar; run as many instances as
+ * you like against one database: they share the work by slots and take over each other's slots
+ * when one stops.
+ *
+ * <pre>{@code
+ * try (Relay relay = Relay.builder(dataSource, transport).config(RelayConfig.defaults()).build()) {
+ *     relay.start();
+ *     …
+ * } // close(): stops claiming, finishes or releases in-flight work within shutdownTimeout
+ * }</pre>
+ *
+ * <p>The relay holds one connection of the data source for as long as it runs (its slots are
+ * tied to that session); the database role needs only the grants of {@code outbox_relay}.
+ * Database and transport failures are logged and retried; they never stop the relay.
+ */
+public final class Relay implements AutoCloseable {
+    private final RelayConfig config;
+    private final Transport transport;
+    private final Metrics metrics = new Metrics();
+    private final ExecutorService transportExecutor;
+    private final RelayLoop loop;
+    private final Thread thread;
+    private boolean started;
+    private boolean closed;
+
+    private Relay(Builder b) {
+        this.config = b.config;
+        this.transport = b.transport;
+        this.transportExecutor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "outbox-relay-transport-" + config.instanceName());
+            t.setDaemon(true);
+            return t;
+        });
+        this.loop = new RelayLoop(b.dataSource, transport, config, b.clock, b.random, metrics, transportExecutor);
+        this.thread = new Thread(loop, "outbox-relay-" + config.instanceName());
+    }
+
+    /**
+     * @param dataSource connections to the outbox database (a role with the {@code outbox_relay} grants)
+     * @param transport where events go; the relay closes it when it closes
+     */
+    public static Builder builder(DataSource dataSource, Transport transport) {
+        return new Builder(dataSource, transport);
+    }
+
+    public RelayConfig config() {
+        return config;
+    }
+
+    /** Starts delivering in a background thread. */
+    public synchronized Relay start() {
+        if (closed || started) {
+            throw new OutboxException("Relay.start() may be called once, before close()");
+        }
+        started = true;
+        thread.start();
+        return this;
+    }
+
+    public RelayStats stats() {
+        long[] buckets = new long[Metrics.LATENCY_BUCKETS.length + 1];
+        for (int i = 0; i < buckets.length; i++) {
+            buckets[i] = metrics.latencyBucket(i);
+        }
+        return new RelayStats(loop.connected(), loop.ownedSlots(), metrics.published.sum(), metrics.failed.sum(),
+                metrics.dead.sum(), metrics.transportErrors.sum(), metrics.batches.sum(), metrics.latencySumSeconds(),
+                buckets, metrics.purged.sum());
+    }
+
+    /**
+     * Stops claiming, lets the batch in flight finish (its events are marked) and releases the
+     * slots, waiting at most {@link RelayConfig#shutdownTimeout()}; a batch still in flight then
+     * is abandoned unmarked (its events are sent again by whoever takes the slots). Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        loop.stop();
+        if (started) {
+            try {
+                thread.join(Math.max(1, config.shutdownTimeout().toMillis()));
+                if (thread.isAlive()) {
+                    thread.interrupt(); // abandons the transport call; nothing is marked
+                    thread.join(TimeUnit.SECONDS.toMillis(2));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        transportExecutor.shutdownNow();
+        transport.close();
+    }
+
+    /** Configures a {@link Relay}. */
+    public static final class Builder {
+        private final DataSource dataSource;
+        private final Transport transport;
+        private RelayConfig config = RelayConfig.defaults();
+        private Clock clock = Clock.systemUTC();
+        private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+
+        private Builder(DataSource dataSource, Transport transport) {
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+            this.transport = Objects.requireNonNull(transport, "transport");
+        }
+
+        public Builder config(RelayConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /** The clock for retry times and publication timestamps (tests pass a controllable one). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Source of jitter, values in [0, 1). */
+        public Builder random(DoubleSupplier random) {
+            this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        public Relay build() {
+            return new Relay(this);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.outbox.relay;
+
+import java.util.Set;
+
+/**
+ * A snapshot of a relay's counters since it started, for metrics and health checks.
+ *
+ * @param connected whether the relay has a database session
+ * @param ownedSlots the slots (0..63) this instance delivers
+ * @param published events acknowledged by the transport and marked published
+ * @param failed failed delivery attempts of single events
+ * @param dead events that exhausted their attempts
+ * @param transportErrors batches the transport could not send at all (broker unreachable, timeout)
+ * @param batches claim → send → mark transactions that had events
+ * @param batchSecondsSum total time spent sending and marking those batches
+ * @param batchLatencyBuckets batches per latency bucket (upper bounds {@link #LATENCY_BUCKETS_SECONDS}, then +Inf)
+ * @param purged published events deleted by the retention purge
+ */
+public record RelayStats(
+        boolean connected,
+        Set<Integer> ownedSlots,
+        long published,
+        long failed,
+        long dead,
+        long transportErrors,
+        long batches,
+        double batchSecondsSum,
+        long[] batchLatencyBuckets,
+        long purged) {
+
+    /** Upper bounds of {@link #batchLatencyBuckets()}, in seconds. */
+    public static final double[] LATENCY_BUCKETS_SECONDS = dev.outbox.relay.internal.Metrics.LATENCY_BUCKETS.clone();
+
+    /** Ready to deliver: connected and owning at least one slot. */
+    public boolean ready() {
+        return connected && !ownedSlots.isEmpty();
+    }
+}

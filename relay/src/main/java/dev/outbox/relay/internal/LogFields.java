@@ -1,0 +1,30 @@
+package dev.outbox.relay.internal;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Structured fields of a log record, passed as the last parameter of a {@link System.Logger}
+ * call ({@code log.log(WARNING, "delivery failed {0}", LogFields.of("event_id", id))}). Plain
+ * loggers print them as {@code key=value}; the sidecar's JSON log format writes them as fields.
+ * Never put payloads or secrets in here.
+ */
+public record LogFields(Map<String, Object> fields) {
+
+    public static LogFields of(Object... keysAndValues) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < keysAndValues.length; i += 2) {
+            if (keysAndValues[i + 1] != null) {
+                map.put(String.valueOf(keysAndValues[i]), keysAndValues[i + 1]);
+            }
+        }
+        return new LogFields(Map.copyOf(map));
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder text = new StringBuilder();
+        fields.forEach((k, v) -> text.append(text.length() == 0 ? "" : " ").append(k).append('=').append(v));
+        return text.toString();
+    }
+}

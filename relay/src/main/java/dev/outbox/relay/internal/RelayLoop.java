@@ -1,0 +1,419 @@
+package dev.outbox.relay.internal;
+
+import dev.outbox.relay.RelayConfig;
+import dev.outbox.relay.spi.OutboxMessage;
+import dev.outbox.relay.spi.SendResult;
+import dev.outbox.relay.spi.Transport;
+import dev.outbox.relay.spi.TransportException;
+import java.lang.System.Logger.Level;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.DoubleSupplier;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+
+/**
+ * The relay's work loop, run by one thread: keep a database session, own a share of the slots,
+ * and repeat claim → send → mark in one transaction on that session.
+ *
+ * <p>Claiming, sending and marking in one transaction on the session that holds the slot locks
+ * is what makes delivery safe: a crash at any point rolls back to "not published" (the events
+ * are sent again: duplicates, never loss), and a relay whose session ended can no longer mark
+ * anything, so a slot's new owner is never overruled by the old one.
+ */
+public final class RelayLoop implements Runnable {
+    private static final System.Logger LOG = System.getLogger("dev.outbox.relay");
+    private static final int PURGE_BATCHES_PER_ROUND = 10;
+
+    private final DataSource dataSource;
+    private final Transport transport;
+    private final RelayConfig config;
+    private final Clock clock;
+    private final EventStore store;
+    private final SlotOwnership slots;
+    private final Backoff retryBackoff;
+    private final Backoff pauseBackoff;
+    private final Metrics metrics;
+    private final ExecutorService transportExecutor;
+    private final Object wakeUp = new Object();
+    private final int purgeLockClass;
+
+    private volatile boolean running = true;
+    private volatile boolean connected;
+    private Connection session;
+    private long nextRebalance;
+    private long nextPurge;
+    private long pausedUntil;
+    private int consecutivePauses;
+    private int consecutiveConnectFailures;
+
+    public RelayLoop(DataSource dataSource, Transport transport, RelayConfig config, Clock clock,
+                     DoubleSupplier random, Metrics metrics, ExecutorService transportExecutor) {
+        this.dataSource = dataSource;
+        this.transport = transport;
+        this.config = config;
+        this.clock = clock;
+        this.store = new EventStore(config.schema(), config.retention().isZero());
+        this.slots = new SlotOwnership(config.schema());
+        this.retryBackoff = new Backoff(config.backoffBase(), config.backoffCap(), random);
+        this.pauseBackoff = new Backoff(Duration.ofMillis(100), config.backoffCap().compareTo(Duration.ofSeconds(30)) < 0
+                ? config.backoffCap() : Duration.ofSeconds(30), random);
+        this.metrics = metrics;
+        this.transportExecutor = transportExecutor;
+        this.purgeLockClass = SlotOwnership.lockClass(config.schema() + ".relay.purge");
+        long now = System.nanoTime(); // nanoTime may be negative: timers start from a reading
+        this.nextRebalance = now;
+        this.nextPurge = now;
+        this.pausedUntil = now;
+    }
+
+    public boolean connected() {
+        return connected;
+    }
+
+    public Set<Integer> ownedSlots() {
+        return slots.owned();
+    }
+
+    /** Asks the loop to finish its current batch and exit. */
+    public void stop() {
+        running = false;
+        synchronized (wakeUp) {
+            wakeUp.notifyAll();
+        }
+    }
+
+    @Override
+    public void run() {
+        Duration idle = config.minPollInterval();
+        try {
+            while (running) {
+                try {
+                    if (session == null) {
+                        openSession();
+                    }
+                    housekeeping();
+                    if (System.nanoTime() - pausedUntil < 0) {
+                        pause(Duration.ofNanos(pausedUntil - System.nanoTime()));
+                        continue;
+                    }
+                    int claimed = slots.owned().isEmpty() ? 0 : relayBatch();
+                    if (claimed >= config.batchSize()) {
+                        idle = config.minPollInterval(); // more is waiting: go again at once
+                    } else if (claimed > 0) {
+                        idle = config.minPollInterval();
+                        pause(idle);
+                    } else {
+                        pause(idle);
+                        idle = min(idle.multipliedBy(2), config.maxPollInterval());
+                    }
+                } catch (SQLException e) {
+                    sessionLost(e);
+                }
+            }
+        } finally {
+            closeSession(true);
+        }
+    }
+
+    private void openSession() throws SQLException {
+        Connection c = dataSource.getConnection();
+        try {
+            c.setAutoCommit(false);
+            try (PreparedStatement s = c.prepareStatement("SELECT set_config('application_name', ?, false)")) {
+                s.setString(1, "outbox-relay:" + config.instanceName());
+                s.execute();
+            }
+            if (config.listenNotify()) {
+                try (Statement s = c.createStatement()) {
+                    s.execute("LISTEN \"" + config.schema() + "_event\"");
+                }
+            }
+            slots.join(c);
+            c.commit();
+        } catch (SQLException e) {
+            closeQuietly(c);
+            throw e;
+        }
+        session = c;
+        connected = true;
+        consecutiveConnectFailures = 0;
+        nextRebalance = System.nanoTime();
+        LOG.log(Level.INFO, "relay connected {0}", LogFields.of("instance", config.instanceName()));
+    }
+
+    private void housekeeping() throws SQLException {
+        long now = System.nanoTime();
+        if (now - nextRebalance >= 0) {
+            Set<Integer> before = slots.owned();
+            slots.rebalance(session);
+            session.commit();
+            nextRebalance = now + config.rebalanceInterval().toNanos();
+            Set<Integer> after = slots.owned();
+            if (!before.equals(after)) {
+                LOG.log(Level.INFO, "relay slots changed {0}", LogFields.of(
+                        "instance", config.instanceName(), "slots_owned", after.size()));
+            }
+        }
+        if (now - nextPurge >= 0) {
+            purge();
+            nextPurge = now + config.purgeInterval().toNanos();
+        }
+    }
+
+    /** Deletes published events older than the retention, a few small batches per round. */
+    private void purge() throws SQLException {
+        if (config.retention().isZero()) {
+            return; // deleted when published
+        }
+        Instant cutoff = clock.instant().minus(config.retention());
+        for (int i = 0; i < PURGE_BATCHES_PER_ROUND && running; i++) {
+            // One instance purges at a time; the others find the lock taken and skip.
+            try (PreparedStatement lock = session.prepareStatement("SELECT pg_try_advisory_xact_lock(?, 0)")) {
+                lock.setInt(1, purgeLockClass);
+                try (ResultSet r = lock.executeQuery()) {
+                    r.next();
+                    if (!r.getBoolean(1)) {
+                        session.commit();
+                        return;
+                    }
+                }
+            }
+            int deleted = store.purge(session, cutoff, config.purgeBatchSize());
+            session.commit();
+            metrics.purged.add(deleted);
+            if (deleted < config.purgeBatchSize()) {
+                return;
+            }
+        }
+    }
+
+    /** One claim → send → mark transaction; returns the number of events claimed. */
+    private int relayBatch() throws SQLException {
+        Instant now = clock.instant();
+        List<OutboxMessage> claimed = store.claim(session, slots.owned(), now, config.batchSize());
+        if (claimed.isEmpty()) {
+            session.commit();
+            return 0;
+        }
+        long started = System.nanoTime();
+        List<UUID> acknowledged = new ArrayList<>(claimed.size());
+        List<EventStore.Failure> failures = new ArrayList<>();
+        Set<String> heldBack = new HashSet<>();
+        TransportException batchFailure = null;
+        for (List<OutboxMessage> wave : waves(claimed)) {
+            List<OutboxMessage> sendable = new ArrayList<>(wave.size());
+            for (OutboxMessage m : wave) {
+                if (!heldBack.contains(key(m))) {
+                    sendable.add(m);
+                }
+            }
+            if (sendable.isEmpty()) {
+                continue;
+            }
+            Map<UUID, SendResult> results;
+            try {
+                results = send(sendable);
+            } catch (TransportException e) {
+                batchFailure = e;
+                break;
+            }
+            for (OutboxMessage m : sendable) {
+                SendResult result = results.get(m.id());
+                if (result != null && result.isAcknowledged()) {
+                    acknowledged.add(m.id());
+                } else {
+                    TransportException failure = result != null ? result.failure()
+                            : TransportException.retryable("the transport returned no result for this event", null);
+                    failures.add(failure(m, failure, now));
+                    heldBack.add(key(m)); // later events of this key wait for this one
+                }
+            }
+        }
+        store.published(session, acknowledged, clock.instant());
+        store.failed(session, failures);
+        session.commit();
+
+        metrics.published.add(acknowledged.size());
+        metrics.failed.add(failures.size());
+        metrics.batchLatency(System.nanoTime() - started);
+        if (batchFailure != null) {
+            pauseTransport(batchFailure, claimed.size());
+        } else {
+            consecutivePauses = 0;
+        }
+        return claimed.size();
+    }
+
+    /**
+     * Splits a claimed batch (in write order) into waves holding at most one event per key: the
+     * first event of every key, then the second, … A wave is sent only after the previous one was
+     * acknowledged, so an event never overtakes an earlier event of its key.
+     */
+    static List<List<OutboxMessage>> waves(List<OutboxMessage> claimed) {
+        List<List<OutboxMessage>> waves = new ArrayList<>();
+        Map<String, Integer> seen = new HashMap<>();
+        for (OutboxMessage m : claimed) {
+            int wave = seen.merge(key(m), 1, Integer::sum) - 1;
+            if (wave == waves.size()) {
+                waves.add(new ArrayList<>());
+            }
+            waves.get(wave).add(m);
+        }
+        return waves;
+    }
+
+    private static String key(OutboxMessage m) {
+        return m.aggregateType() + '\u0000' + m.aggregateId();
+    }
+
+    private Map<UUID, SendResult> send(List<OutboxMessage> batch) {
+        Future<List<SendResult>> call = transportExecutor.submit(() -> transport.send(batch));
+        List<SendResult> results;
+        try {
+            results = call.get(config.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            call.cancel(true);
+            throw TransportException.retryable("the transport did not answer within " + config.sendTimeout(), e);
+        } catch (InterruptedException e) {
+            call.cancel(true);
+            Thread.currentThread().interrupt();
+            throw TransportException.retryable("interrupted while waiting for the transport (relay stopping)", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof TransportException te) {
+                throw te;
+            }
+            throw TransportException.retryable("the transport failed: " + e.getCause(), e.getCause());
+        }
+        Map<UUID, SendResult> byId = new HashMap<>();
+        if (results != null) {
+            for (SendResult r : results) {
+                if (r != null) {
+                    byId.putIfAbsent(r.eventId(), r);
+                }
+            }
+        }
+        return byId;
+    }
+
+    private EventStore.Failure failure(OutboxMessage m, TransportException e, Instant now) {
+        int attempts = m.attempt();
+        int limit = e.retryable() ? config.maxAttempts() : config.maxNonRetryableAttempts();
+        String error = (e.retryable() ? "retryable: " : "non-retryable: ") + e.getMessage();
+        if (attempts >= limit) {
+            metrics.dead.increment();
+            LOG.log(Level.WARNING, "event dead after its last attempt {0}", LogFields.of(
+                    "event_id", m.id(), "trace_id", traceId(m), "type", m.type(), "attempts", attempts, "error", error));
+            return new EventStore.Failure(m.id(), error, null, now);
+        }
+        Duration delay = retryBackoff.delay(attempts);
+        LOG.log(Level.INFO, "event delivery failed, will retry {0}", LogFields.of(
+                "event_id", m.id(), "trace_id", traceId(m), "attempt", attempts, "retry_in_ms", delay.toMillis(),
+                "error", error));
+        return new EventStore.Failure(m.id(), error, now.plus(delay), null);
+    }
+
+    /** The trace id part of a W3C traceparent, for log correlation. */
+    private static String traceId(OutboxMessage m) {
+        String tp = m.traceparent();
+        return tp != null && tp.length() >= 35 ? tp.substring(3, 35) : null;
+    }
+
+    private void pauseTransport(TransportException e, int events) {
+        metrics.transportErrors.increment();
+        Duration delay = pauseBackoff.delay(++consecutivePauses);
+        pausedUntil = System.nanoTime() + delay.toNanos();
+        LOG.log(Level.WARNING, "transport unavailable, pausing {0}", LogFields.of(
+                "instance", config.instanceName(), "events", events, "pause_ms", delay.toMillis(),
+                "retryable", e.retryable(), "error", e.getMessage()));
+    }
+
+    private void sessionLost(SQLException e) {
+        connected = false;
+        slots.lost();
+        closeSession(false);
+        Duration delay = pauseBackoff.delay(++consecutiveConnectFailures);
+        LOG.log(Level.WARNING, "database session lost, reconnecting {0}", LogFields.of(
+                "instance", config.instanceName(), "sql_state", e.getSQLState(), "error", e.getMessage(),
+                "retry_in_ms", delay.toMillis()));
+        pause(delay);
+    }
+
+    private void pause(Duration duration) {
+        if (!running || duration.isZero()) {
+            return;
+        }
+        long millis = Math.max(1, duration.toMillis());
+        try {
+            if (config.listenNotify() && session != null) {
+                // Returns early when an event is announced; wait no longer than the poll interval.
+                session.unwrap(PGConnection.class).getNotifications((int) Math.min(millis, Integer.MAX_VALUE));
+            } else {
+                synchronized (wakeUp) {
+                    if (running) {
+                        wakeUp.wait(millis);
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            sessionLost(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    private void closeSession(boolean graceful) {
+        Connection c = session;
+        session = null;
+        connected = false;
+        if (c == null) {
+            return;
+        }
+        if (graceful) {
+            try {
+                c.rollback();
+                slots.releaseAll(c); // a pooled connection must not keep our locks
+                try (Statement s = c.createStatement()) {
+                    s.execute("UNLISTEN *");
+                }
+                c.commit();
+                LOG.log(Level.INFO, "relay released its slots {0}", LogFields.of("instance", config.instanceName()));
+            } catch (SQLException e) {
+                LOG.log(Level.DEBUG, "could not release slots cleanly: " + e.getMessage());
+            }
+        }
+        slots.lost();
+        closeQuietly(c);
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // the connection is unusable anyway
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+}

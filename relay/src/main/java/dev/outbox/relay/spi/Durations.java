@@ -1,0 +1,35 @@
+package dev.outbox.relay.spi;
+
+import dev.outbox.core.OutboxException;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses configuration durations: {@code 250ms}, {@code 10s}, {@code 5m}, {@code 2h}, {@code 7d} or ISO-8601 ({@code PT10S}). */
+public final class Durations {
+    private static final Pattern SIMPLE = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+
+    private Durations() {
+    }
+
+    public static Duration parse(String key, String value) {
+        String text = value.trim();
+        Matcher m = SIMPLE.matcher(text);
+        try {
+            if (m.matches()) {
+                long amount = Long.parseLong(m.group(1));
+                return switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(amount);
+                    case "s" -> Duration.ofSeconds(amount);
+                    case "m" -> Duration.ofMinutes(amount);
+                    case "h" -> Duration.ofHours(amount);
+                    default -> Duration.ofDays(amount);
+                };
+            }
+            return Duration.parse(text);
+        } catch (RuntimeException e) {
+            throw new OutboxException(key + " must be a duration such as 500ms, 10s, 5m, 2h, 7d or PT10S (was \""
+                    + value + "\")", e);
+        }
+    }
+}
