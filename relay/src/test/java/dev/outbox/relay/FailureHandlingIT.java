@@ -1,0 +1,192 @@
+package dev.outbox.relay;
+
+import static dev.outbox.relay.testing.Events.await;
+import static dev.outbox.relay.testing.Events.awaitAllPublished;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outbox.relay.spi.TransportException;
+import dev.outbox.relay.testing.Events;
+import dev.outbox.relay.testing.MutableClock;
+import dev.outbox.relay.testing.SinkTransport;
+import dev.outbox.testing.TestDatabase;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Retries, backoff, transport outages and hung transports. */
+class FailureHandlingIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private TestDatabase db;
+    private DataSource relayRole;
+    private final List<Relay> relays = new ArrayList<>();
+
+    @BeforeEach
+    void createDatabase() {
+        db = TestDatabase.create();
+        Events.createSink(db);
+        relayRole = Events.relayRoleDataSource(db);
+    }
+
+    @AfterEach
+    void stopRelaysAndDropDatabase() {
+        relays.forEach(Relay::close);
+        db.close();
+    }
+
+    private static RelayConfig.Builder fast() {
+        return RelayConfig.builder()
+                .batchSize(100)
+                .minPollInterval(Duration.ofMillis(5))
+                .maxPollInterval(Duration.ofMillis(50))
+                .rebalanceInterval(Duration.ofMillis(100));
+    }
+
+    private Relay start(Relay.Builder builder) {
+        Relay relay = builder.build();
+        relays.add(relay);
+        return relay.start();
+    }
+
+    private Instant nextAttemptAt() {
+        return Instant.parse(db.queryString(
+                "SELECT to_char(next_attempt_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+                        + " FROM outbox.event WHERE aggregateid = 'flaky'"));
+    }
+
+    @Test
+    void retryableFailuresBackOffWithGrowingJitteredDelaysAndSucceedWhenTheTransportRecovers() {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        Iterator<Double> jitter = List.of(0.0, 0.5, 0.99, 0.25).iterator();
+        AtomicInteger failuresLeft = new AtomicInteger(4);
+        SinkTransport sink = new SinkTransport(db.jdbcUrl(), "r1").failing(m ->
+                m.aggregateId().equals("flaky") && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0
+                        ? TransportException.retryable("broker busy", null) : null);
+        db.execute("INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload)"
+                + " VALUES ('Order', 'flaky', 'OrderPlaced', '{}')");
+        start(Relay.builder(relayRole, sink).clock(clock).random(jitter::next)
+                .config(fast().backoffBase(Duration.ofSeconds(1)).backoffCap(Duration.ofSeconds(10)).maxAttempts(10).build()));
+
+        // Delay n = d/2 + jitter * d/2 with d = 1s * 2^(n-1): 0.5s, 1.5s, 3.98s, 5s.
+        List<Duration> expected = List.of(Duration.ofMillis(500), Duration.ofMillis(1500), Duration.ofMillis(3980),
+                Duration.ofMillis(5000));
+        List<Duration> observed = new ArrayList<>();
+        for (int attempt = 1; attempt <= 4; attempt++) {
+            int n = attempt;
+            await("attempt " + n + " recorded", WAIT, () -> db.queryLong(
+                    "SELECT attempts FROM outbox.event WHERE aggregateid = 'flaky'") == n);
+            Instant next = nextAttemptAt();
+            observed.add(Duration.between(clock.instant(), next));
+            assertThat(db.queryLong("SELECT count(*) FROM sink WHERE aggregateid = 'flaky'")).isZero();
+            clock.advance(Duration.between(clock.instant(), next).minusMillis(1));
+            // Not due yet: once a probe event written after the clock moved is delivered, the
+            // relay has claimed since, and must have left the flaky event alone.
+            db.execute("INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload)"
+                    + " VALUES ('Order', 'probe-" + n + "', 'Probe', '{}')");
+            await("probe " + n + " delivered", WAIT, () -> db.queryLong(
+                    "SELECT count(*) FROM sink WHERE aggregateid = 'probe-" + n + "'") == 1);
+            assertThat(db.queryLong("SELECT attempts FROM outbox.event WHERE aggregateid = 'flaky'")).isEqualTo(n);
+            clock.set(next);
+        }
+        assertThat(observed).containsExactlyElementsOf(expected);
+        awaitAllPublished(db, WAIT);
+        assertThat(db.queryLong("SELECT count(*) FROM sink WHERE aggregateid = 'flaky' AND attempt = 5")).isEqualTo(1);
+        assertThat(db.queryString("SELECT last_error FROM outbox.event WHERE aggregateid = 'flaky'")).contains("broker busy");
+    }
+
+    @Test
+    void retryableFailuresEndInDeadAfterMaxAttemptsAndHoldBackOnlyTheirKey() {
+        SinkTransport sink = new SinkTransport(db.jdbcUrl(), "r1").failing(m ->
+                m.aggregateId().equals("k0") ? TransportException.retryable("always busy", null) : null);
+        Events.insert(db, 300, 10, "OrderPlaced");
+        start(Relay.builder(relayRole, sink).config(fast().backoffBase(Duration.ofMillis(5))
+                .backoffCap(Duration.ofMillis(20)).maxAttempts(3).build()));
+
+        await("the first k0 event is dead", WAIT, () -> db.queryLong(
+                "SELECT count(*) FROM outbox.event WHERE dead_at IS NOT NULL") == 1);
+        await("every other key delivered", WAIT, () -> db.queryLong("SELECT count(*) FROM sink") == 270);
+        assertThat(db.queryLong("SELECT attempts FROM outbox.event WHERE dead_at IS NOT NULL")).isEqualTo(3);
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE aggregateid = 'k0' AND published_at IS NULL"))
+                .as("k0's later events wait behind the dead one").isEqualTo(30);
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE aggregateid = 'k0' AND attempts > 0"))
+                .as("only the head of k0 was attempted").isEqualTo(1);
+    }
+
+    @Test
+    void brokerOutageMarksNothingAndEverythingIsDeliveredOnceItIsBack() {
+        SinkTransport sink = new SinkTransport(db.jdbcUrl(), "r1")
+                .failingBatches(TransportException.retryable("connection refused", null));
+        Events.insert(db, 400, 20, "OrderPlaced");
+        Relay relay = start(Relay.builder(relayRole, sink).config(fast().backoffBase(Duration.ofMillis(50)).backoffCap(Duration.ofMillis(200)).build()));
+
+        await("the relay tried and paused", WAIT, () -> relay.stats().transportErrors() >= 3);
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NOT NULL")).isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE attempts > 0"))
+                .as("an outage is not the events' fault: no attempts charged").isZero();
+
+        sink.failingBatches(null);
+        awaitAllPublished(db, WAIT);
+        Events.Received received = Events.received(db);
+        assertThat(received.distinct()).isEqualTo(400);
+        assertThat(received.keysOutOfOrder()).isEmpty();
+    }
+
+    @Test
+    void hungTransportTimesOutAndTheBatchIsRetried() {
+        SinkTransport sink = new SinkTransport(db.jdbcUrl(), "r1").hanging();
+        Events.insert(db, 50, 5, "OrderPlaced");
+        Relay relay = start(Relay.builder(relayRole, sink).config(fast().sendTimeout(Duration.ofMillis(300))
+                .backoffBase(Duration.ofMillis(50)).backoffCap(Duration.ofMillis(100)).build()));
+
+        await("the call timed out", WAIT, () -> relay.stats().transportErrors() >= 1);
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NOT NULL")).isZero();
+        sink.release();
+        awaitAllPublished(db, WAIT);
+        assertThat(Events.received(db).distinct()).isEqualTo(50);
+    }
+
+    @Test
+    void shutdownCompletesWithinItsBoundWhileTheTransportHangs() {
+        SinkTransport sink = new SinkTransport(db.jdbcUrl(), "r1").hanging();
+        Events.insert(db, 50, 5, "OrderPlaced");
+        Relay relay = start(Relay.builder(relayRole, sink).config(fast().sendTimeout(Duration.ofMinutes(5))
+                .shutdownTimeout(Duration.ofMillis(500)).build()));
+        await("a send is in flight", WAIT, () -> sink.calls() >= 1);
+
+        long started = System.nanoTime();
+        relay.close();
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        sink.release();
+
+        assertThat(took).isLessThan(Duration.ofMillis(500 + 2_500));
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NOT NULL"))
+                .as("the abandoned batch is not marked").isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))
+                .as("slots released").isZero();
+    }
+
+    @Test
+    void relayWithDueRetryTimeStillRespectsTheKeyOrder() {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        AtomicInteger failuresLeft = new AtomicInteger(1);
+        SinkTransport sink = new SinkTransport(db.jdbcUrl(), "r1").failing(m ->
+                m.aggregateId().equals("k0") && failuresLeft.getAndDecrement() > 0
+                        ? TransportException.retryable("busy", null) : null);
+        Events.insert(db, 40, 4, "OrderPlaced");
+        start(Relay.builder(relayRole, sink).clock(clock).config(fast().build()));
+        await("other keys delivered", WAIT, () -> db.queryLong("SELECT count(*) FROM sink") == 30);
+        assertThat(db.queryLong("SELECT count(*) FROM sink WHERE aggregateid = 'k0'")).isZero();
+        clock.set(Timestamp.valueOf("2026-01-01 01:00:00").toInstant());
+        awaitAllPublished(db, WAIT);
+        assertThat(Events.received(db).keysOutOfOrder()).isEmpty();
+        assertThat(Events.received(db).distinct()).isEqualTo(40);
+    }
+}
