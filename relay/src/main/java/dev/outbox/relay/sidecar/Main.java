@@ -71,7 +71,6 @@ public final class Main implements Callable<Integer> {
         CommandLine commandLine = new CommandLine(new Main(), new Factory(context));
         commandLine.setOut(new PrintWriter(context.out(), true, Charset.defaultCharset()));
         commandLine.setErr(new PrintWriter(context.err(), true, Charset.defaultCharset()));
-        commandLine.setExitCodeExceptionMapper(e -> EXIT_FAILURE);
         return commandLine.execute(args);
     }
 
