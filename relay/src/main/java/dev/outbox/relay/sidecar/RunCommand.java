@@ -41,6 +41,7 @@ import picocli.CommandLine.Option;
 final class RunCommand implements Callable<Integer> {
     private static final System.Logger LOG = System.getLogger("dev.outbox.relay.sidecar");
     private static final String SLF4J_PROVIDER = "slf4j.provider";
+    private static final String SLF4J_VERBOSITY = "slf4j.internal.verbosity";
     /** Beyond the relay's own shutdown bound: time for HTTP and the pool to close. */
     private static final long SHUTDOWN_GRACE_MILLIS = 10_000;
 
@@ -68,6 +69,8 @@ final class RunCommand implements Callable<Integer> {
         if (System.getProperty(SLF4J_PROVIDER) == null) {
             // Before HikariCP is loaded, so its SLF4J logs join ours; an explicit choice wins.
             System.setProperty(SLF4J_PROVIDER, Slf4jSystemLoggerProvider.class.getName());
+            // SLF4J would otherwise announce the explicit provider choice on stderr, outside our log format.
+            System.setProperty(SLF4J_VERBOSITY, System.getProperty(SLF4J_VERBOSITY, "WARN"));
         }
 
         Transport transport;

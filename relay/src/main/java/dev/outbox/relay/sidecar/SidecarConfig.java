@@ -408,6 +408,10 @@ public final class SidecarConfig {
             } else {
                 jdbcUrl = url.trim();
                 settings.put(JDBC_URL, maskUrl(jdbcUrl));
+                Matcher password = URL_PASSWORD.matcher(jdbcUrl);
+                while (password.find()) {
+                    secretValues.add(jdbcUrl.substring(password.end(1), password.end()));
+                }
             }
             String user = value(JDBC_USER);
             if (user != null && !user.isBlank()) {
