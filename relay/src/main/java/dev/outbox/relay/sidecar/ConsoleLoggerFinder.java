@@ -1,0 +1,51 @@
+package dev.outbox.relay.sidecar;
+
+import java.io.PrintStream;
+import java.lang.System.Logger.Level;
+import java.util.Objects;
+
+/**
+ * The sidecar's {@link System.LoggerFinder}: every {@link System.Logger} (the relay's, the JDK's,
+ * and HikariCP's through {@link Slf4jSystemLoggerProvider}) writes one line per record to stderr,
+ * as text or as JSON (see {@link ConsoleLogger}). The JDK finds it through
+ * {@code META-INF/services/java.lang.System$LoggerFinder} when the relay jar is on the class path.
+ *
+ * <p>{@code relay run} calls {@link #configure} once at start, from {@code OUTBOX_LOG_FORMAT} and
+ * {@code OUTBOX_LOG_LEVEL}; until then records at INFO and above are written as text. Loggers read
+ * the settings on every call, so loggers created before {@link #configure} follow it too.
+ * Logging never throws: a record that cannot be formatted is written with its raw message.
+ */
+public final class ConsoleLoggerFinder extends System.LoggerFinder {
+    private static volatile Settings settings = new Settings(SidecarConfig.LogFormat.TEXT, Level.INFO, null);
+
+    /** Called by the JDK's service loader. */
+    public ConsoleLoggerFinder() {
+        super();
+    }
+
+    /**
+     * Sets the format and threshold for every logger of this finder.
+     *
+     * @param out where lines go; {@code null} for {@link System#err} as it is at each write
+     */
+    public static void configure(SidecarConfig.LogFormat format, Level threshold, PrintStream out) {
+        settings = new Settings(Objects.requireNonNull(format, "format"), Objects.requireNonNull(threshold, "threshold"),
+                out);
+    }
+
+    static Settings settings() {
+        return settings;
+    }
+
+    @Override
+    public System.Logger getLogger(String name, Module module) {
+        return new ConsoleLogger(name);
+    }
+
+    /** The finder's current configuration. */
+    record Settings(SidecarConfig.LogFormat format, Level threshold, PrintStream out) {
+        PrintStream stream() {
+            return out != null ? out : System.err;
+        }
+    }
+}

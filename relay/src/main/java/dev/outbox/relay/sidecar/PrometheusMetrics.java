@@ -1,0 +1,76 @@
+package dev.outbox.relay.sidecar;
+
+import dev.outbox.relay.RelayStats;
+
+/**
+ * Renders the relay's counters and the outbox gauges in the Prometheus text exposition format
+ * 0.0.4, for {@code GET /metrics}. Pure formatting: the caller supplies the snapshot.
+ */
+final class PrometheusMetrics {
+    static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    private PrometheusMetrics() {
+    }
+
+    /**
+     * @param stats the relay's counters since start
+     * @param gauges the outbox table's state, or {@code null} when the database could not be read
+     *        (those series are then absent, which alerting treats as "no data", not as zero)
+     */
+    static String render(RelayStats stats, OutboxGauges gauges) {
+        StringBuilder out = new StringBuilder(2048);
+        counter(out, "outbox_relay_published_total", "Events acknowledged by the transport and marked published.",
+                stats.published());
+        counter(out, "outbox_relay_failed_total", "Failed delivery attempts of single events.", stats.failed());
+        counter(out, "outbox_relay_dead_total", "Events that exhausted their attempts.", stats.dead());
+        counter(out, "outbox_relay_transport_errors_total",
+                "Batches the transport could not send at all (broker unreachable, timeout).", stats.transportErrors());
+        counter(out, "outbox_relay_purged_total", "Published events deleted by the retention purge.", stats.purged());
+        gauge(out, "outbox_relay_slots_owned", "Slots (of 64) this relay instance delivers.",
+                stats.ownedSlots().size());
+        histogram(out, stats);
+        if (gauges != null) {
+            gauge(out, "outbox_backlog_events", "Undelivered events (neither published nor dead).", gauges.backlog());
+            gauge(out, "outbox_oldest_undelivered_age_seconds",
+                    "Age of the oldest undelivered event; 0 when there is none.", gauges.oldestUndeliveredAgeSeconds());
+            gauge(out, "outbox_dead_events", "Dead events waiting for an operator to retry or discard them.",
+                    gauges.dead());
+        }
+        return out.toString();
+    }
+
+    private static void histogram(StringBuilder out, RelayStats stats) {
+        String name = "outbox_relay_batch_duration_seconds";
+        header(out, name, "Time to send and mark one batch.", "histogram");
+        long[] buckets = stats.batchLatencyBuckets();
+        double[] bounds = RelayStats.LATENCY_BUCKETS_SECONDS;
+        long cumulative = 0;
+        for (int i = 0; i < buckets.length; i++) {
+            cumulative += buckets[i];
+            String le = i < bounds.length ? number(bounds[i]) : "+Inf";
+            out.append(name).append("_bucket{le=\"").append(le).append("\"} ").append(cumulative).append('\n');
+        }
+        out.append(name).append("_sum ").append(number(stats.batchSecondsSum())).append('\n');
+        // From the buckets, not stats.batches(): _count must equal the +Inf bucket of the same scrape.
+        out.append(name).append("_count ").append(cumulative).append('\n');
+    }
+
+    private static void counter(StringBuilder out, String name, String help, long value) {
+        header(out, name, help, "counter");
+        out.append(name).append(' ').append(value).append('\n');
+    }
+
+    private static void gauge(StringBuilder out, String name, String help, double value) {
+        header(out, name, help, "gauge");
+        out.append(name).append(' ').append(number(value)).append('\n');
+    }
+
+    private static void header(StringBuilder out, String name, String help, String type) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private static String number(double value) {
+        return value == Math.rint(value) && Math.abs(value) < 1e15 ? String.valueOf((long) value) : String.valueOf(value);
+    }
+}

@@ -1,0 +1,102 @@
+package dev.outbox.relay.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outbox.relay.internal.LogFields;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.StringReader;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ConsoleLoggerFinderTest {
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    private final System.Logger logger = new ConsoleLoggerFinder().getLogger("dev.outbox.relay", getClass().getModule());
+
+    @AfterEach
+    void restoreDefaults() {
+        ConsoleLoggerFinder.configure(SidecarConfig.LogFormat.TEXT, Level.INFO, null);
+    }
+
+    @Test
+    void jsonLineIsValidJsonWithLogFieldsAsTopLevelFields() {
+        ConsoleLoggerFinder.configure(SidecarConfig.LogFormat.JSON, Level.INFO, out);
+
+        logger.log(Level.WARNING, "relay connected {0}", LogFields.of("instance", "x", "slots_owned", 12,
+                "retryable", true));
+
+        JsonObject line = parse(single());
+        assertThat(line.getString("level")).isEqualTo("WARN");
+        assertThat(line.getString("logger")).isEqualTo("dev.outbox.relay");
+        assertThat(line.getString("message")).isEqualTo("relay connected");
+        assertThat(line.getString("instance")).isEqualTo("x");
+        assertThat(line.getInt("slots_owned")).isEqualTo(12);
+        assertThat(line.getBoolean("retryable")).isTrue();
+        assertThat(line.getString("time")).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
+    }
+
+    @Test
+    void jsonLineSummarisesTheThrowableAsError() {
+        ConsoleLoggerFinder.configure(SidecarConfig.LogFormat.JSON, Level.INFO, out);
+
+        logger.log(Level.ERROR, "query \"failed\"", new SQLException("connection refused", "08001",
+                new java.net.ConnectException("refused")));
+
+        JsonObject line = parse(single());
+        assertThat(line.getString("message")).isEqualTo("query \"failed\"");
+        assertThat(line.getString("error")).isEqualTo("java.sql.SQLException: connection refused;"
+                + " caused by java.net.ConnectException: refused");
+    }
+
+    @Test
+    void textLineHasTimeLevelLoggerAndFieldsAsKeyValues() {
+        ConsoleLoggerFinder.configure(SidecarConfig.LogFormat.TEXT, Level.INFO, out);
+
+        logger.log(Level.INFO, "relay connected {0}", LogFields.of("instance", "x"));
+
+        assertThat(single()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z INFO  dev\\.outbox\\.relay"
+                + " - relay connected instance=x");
+    }
+
+    @Test
+    void dropsRecordsBelowTheConfiguredLevel() {
+        ConsoleLoggerFinder.configure(SidecarConfig.LogFormat.TEXT, Level.WARNING, out);
+
+        logger.log(Level.INFO, "not shown");
+        logger.log(Level.DEBUG, "not shown either");
+        logger.log(Level.ERROR, "shown");
+
+        assertThat(single()).endsWith(" - shown");
+        assertThat(logger.isLoggable(Level.INFO)).isFalse();
+    }
+
+    @Test
+    void forwardsSlf4jCallsToTheSystemLogger() {
+        ConsoleLoggerFinder.configure(SidecarConfig.LogFormat.JSON, Level.INFO, out);
+        // HikariCP's loggers are looked up by class name through SLF4J; the finder answers for any name.
+        org.slf4j.Logger slf4j = new Slf4jSystemLoggerProvider().getLoggerFactory().getLogger("com.zaxxer.hikari.Pool");
+
+        slf4j.info("{} - Start completed.", "outbox-relay");
+
+        JsonObject line = parse(single());
+        assertThat(line.getString("message")).isEqualTo("outbox-relay - Start completed.");
+    }
+
+    private String single() {
+        var lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        assertThat(lines).hasSize(1);
+        return lines.get(0);
+    }
+
+    private static JsonObject parse(String line) {
+        try (var reader = Json.createReader(new StringReader(line))) {
+            return reader.readObject();
+        }
+    }
+}
