@@ -135,7 +135,7 @@ final class Text {
                 boolean last = i == cells.length - 1;
                 l.append(rightAligned[i] ? pad + cells[i] : last ? cells[i] : cells[i] + pad);
             }
-            b.append(l).append('\n');
+            b.append(l.toString().stripTrailing()).append('\n');
         }
     }
 }
