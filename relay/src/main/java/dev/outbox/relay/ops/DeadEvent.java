@@ -42,13 +42,13 @@ public record DeadEvent(
         Objects.requireNonNull(type, "type");
     }
 
-    /** The event as a JSON object (times ISO-8601). */
+    /** The event as a JSON object: the component names as keys, times ISO-8601. */
     public JsonObject toJson() {
         JsonObjectBuilder o = Json.createObjectBuilder()
                 .add("id", id.toString())
                 .add("seq", seq)
-                .add("aggregatetype", aggregateType)
-                .add("aggregateid", aggregateId)
+                .add("aggregateType", aggregateType)
+                .add("aggregateId", aggregateId)
                 .add("type", type)
                 .add("attempts", attempts);
         if (lastError == null) {

@@ -145,14 +145,12 @@ public final class Operations {
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
                         int pid = r.getInt(3);
-                        Session session = byPid.computeIfAbsent(pid, p -> {
-                            try {
-                                return new Session(instanceName(r.getString(4), p), instant(r, 5), r.getString(6),
-                                        new TreeSet<>());
-                            } catch (SQLException e) {
-                                throw new SqlFailure(e);
-                            }
-                        });
+                        Session session = byPid.get(pid);
+                        if (session == null) {
+                            session = new Session(instanceName(r.getString(4), pid), instant(r, 5), r.getString(6),
+                                    new TreeSet<>());
+                            byPid.put(pid, session);
+                        }
                         // A slot lock without a membership lock would be an engine anomaly; the
                         // session is listed anyway so that no owned slot is reported unowned.
                         if (r.getLong(1) == slotClass) {
@@ -162,8 +160,6 @@ public final class Operations {
                         }
                     }
                 }
-            } catch (SqlFailure e) {
-                throw e.getCause();
             }
             List<StatusReport.RelayInstance> instances = new ArrayList<>();
             byPid.forEach((pid, s) -> instances.add(
@@ -502,20 +498,6 @@ public final class Operations {
         T run(Connection c) throws SQLException;
     }
 
-    /** Lets a SQLException leave a lambda that cannot throw it. */
-    private static final class SqlFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        SqlFailure(SQLException cause) {
-            super(cause);
-        }
-
-        @Override
-        public synchronized SQLException getCause() {
-            return (SQLException) super.getCause();
-        }
-    }
-
     private <T> T withConnection(String action, Work<T> work) {
         try (Connection c = dataSource.getConnection()) {
             try {
@@ -523,8 +505,12 @@ public final class Operations {
                 commitBatch(c);
                 return result;
             } catch (SQLException | RuntimeException e) {
-                if (!c.getAutoCommit()) {
-                    c.rollback();
+                try {
+                    if (!c.getAutoCommit()) {
+                        c.rollback();
+                    }
+                } catch (SQLException rollbackFailed) {
+                    e.addSuppressed(rollbackFailed); // report the first failure, not the follow-up
                 }
                 throw e;
             }
