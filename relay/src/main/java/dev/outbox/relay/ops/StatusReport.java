@@ -1,0 +1,155 @@
+package dev.outbox.relay.ops;
+
+import dev.outbox.relay.internal.EventStore;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A snapshot of an outbox and the relays serving it, made by {@link Operations#status()}. The
+ * counts come from one statement (one consistent snapshot); the instances from PostgreSQL's lock
+ * table at the same moment. Immutable.
+ *
+ * @param schema the outbox schema
+ * @param at the database's time of the snapshot (ages are measured from it, not the local clock)
+ * @param backlog undelivered events: neither published nor dead
+ * @param oldestUndeliveredAt {@code occurred_at} of the oldest undelivered event, {@code null} when the backlog is empty
+ * @param retrying undelivered events that failed at least once and wait for a retry
+ * @param dead events given up after their last attempt; they hold back later events of their key
+ * @param published published events still retained (for audit and replay)
+ * @param instances the live relay instances, by name
+ * @param unownedSlots slots (0..63) no instance owns: their events are not delivered until one takes them
+ */
+public record StatusReport(
+        String schema,
+        Instant at,
+        long backlog,
+        Instant oldestUndeliveredAt,
+        long retrying,
+        long dead,
+        long published,
+        List<RelayInstance> instances,
+        List<Integer> unownedSlots) {
+
+    public StatusReport {
+        Objects.requireNonNull(schema, "schema");
+        Objects.requireNonNull(at, "at");
+        instances = List.copyOf(instances);
+        unownedSlots = List.copyOf(unownedSlots);
+    }
+
+    /**
+     * A running relay instance, seen through its database session.
+     *
+     * @param name the instance name ({@code relay.instanceName}), from the session's application_name
+     * @param pid the backend pid of its session ({@code pg_terminate_backend(pid)} forces its slots free)
+     * @param connectedSince when the session started; {@code null} when the operator's role may not see
+     *     other sessions' details (grant it {@code pg_read_all_stats}, or use the relay's login role)
+     * @param clientAddress the relay's network address; {@code null} for a Unix socket or when not visible
+     * @param slots the slots it owns, ascending
+     */
+    public record RelayInstance(String name, int pid, Instant connectedSince, String clientAddress, List<Integer> slots) {
+        public RelayInstance {
+            Objects.requireNonNull(name, "name");
+            slots = List.copyOf(slots);
+        }
+    }
+
+    /** How long the oldest undelivered event has waited; empty when the backlog is empty. */
+    public Optional<Duration> oldestUndeliveredAge() {
+        return oldestUndeliveredAt == null ? Optional.empty() : Optional.of(Duration.between(oldestUndeliveredAt, at));
+    }
+
+    /** Number of slots owned by some instance (64 when all keys are served). */
+    public int ownedSlotCount() {
+        return EventStore.SLOTS - unownedSlots.size();
+    }
+
+    /** An aligned, human-readable report for a terminal; ends with a newline. */
+    public String renderText() {
+        StringBuilder b = new StringBuilder();
+        b.append("Outbox \"").append(schema).append("\" at ").append(Text.instant(at)).append('\n').append('\n');
+        Text.Table counts = new Text.Table("", ">", "");
+        counts.row("Undelivered (backlog)", Text.number(backlog), "");
+        counts.row("Oldest undelivered", oldestUndeliveredAge().map(Text::age).orElse("-"),
+                oldestUndeliveredAt == null ? "" : "since " + Text.instant(oldestUndeliveredAt));
+        counts.row("Waiting for retry", Text.number(retrying), "");
+        counts.row("Dead", Text.number(dead), dead > 0 ? "see: relay dead list" : "");
+        counts.row("Published (retained)", Text.number(published), "");
+        // The table's header row is blank here; drop it.
+        String rendered = counts.render("  ");
+        b.append(rendered.substring(rendered.indexOf('\n') + 1)).append('\n');
+
+        b.append("Relay instances: ").append(instances.size())
+                .append(", owning ").append(ownedSlotCount()).append(" of ").append(EventStore.SLOTS).append(" slots\n");
+        if (instances.isEmpty()) {
+            b.append("  none running: no event is being delivered\n");
+        } else {
+            Text.Table table = new Text.Table("INSTANCE", "PID>", "CONNECTED SINCE", "CLIENT", "SLOTS>", "OWNED SLOTS");
+            for (RelayInstance i : instances) {
+                table.row(i.name(), String.valueOf(i.pid()), Text.instant(i.connectedSince()),
+                        i.clientAddress() == null ? "-" : i.clientAddress(), String.valueOf(i.slots().size()),
+                        Text.ranges(i.slots()));
+            }
+            b.append(table.render("  "));
+        }
+        b.append("Unowned slots: ").append(unownedSlots.isEmpty() ? "none" : Text.ranges(unownedSlots));
+        if (!unownedSlots.isEmpty() && !instances.isEmpty()) {
+            b.append(" (taken by the instances within their rebalance interval)");
+        }
+        b.append('\n');
+        return b.toString();
+    }
+
+    /** The report as one JSON object (times ISO-8601, ages in seconds), for scripts and monitoring. */
+    public String renderJson() {
+        return toJson().toString();
+    }
+
+    /** The report as a JSON object. */
+    public JsonObject toJson() {
+        JsonObjectBuilder o = Json.createObjectBuilder()
+                .add("schema", schema)
+                .add("at", at.toString())
+                .add("backlog", backlog);
+        if (oldestUndeliveredAt == null) {
+            o.addNull("oldestUndeliveredAt").addNull("oldestUndeliveredAgeSeconds");
+        } else {
+            o.add("oldestUndeliveredAt", oldestUndeliveredAt.toString())
+                    .add("oldestUndeliveredAgeSeconds", oldestUndeliveredAge().orElseThrow().toMillis() / 1000.0);
+        }
+        o.add("retrying", retrying).add("dead", dead).add("published", published);
+        JsonArrayBuilder list = Json.createArrayBuilder();
+        for (RelayInstance i : instances) {
+            JsonObjectBuilder io = Json.createObjectBuilder().add("name", i.name()).add("pid", i.pid());
+            if (i.connectedSince() == null) {
+                io.addNull("connectedSince");
+            } else {
+                io.add("connectedSince", i.connectedSince().toString());
+            }
+            if (i.clientAddress() == null) {
+                io.addNull("clientAddress");
+            } else {
+                io.add("clientAddress", i.clientAddress());
+            }
+            io.add("slots", ints(i.slots()));
+            list.add(io);
+        }
+        return o.add("instances", list)
+                .add("ownedSlots", ownedSlotCount())
+                .add("unownedSlots", ints(unownedSlots))
+                .build();
+    }
+
+    private static JsonArrayBuilder ints(List<Integer> values) {
+        JsonArrayBuilder a = Json.createArrayBuilder();
+        values.forEach(a::add);
+        return a;
+    }
+}

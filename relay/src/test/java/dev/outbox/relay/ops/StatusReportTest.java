@@ -1,0 +1,61 @@
+package dev.outbox.relay.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.io.StringReader;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class StatusReportTest {
+    private static final Instant AT = Instant.parse("2025-03-01T12:00:00Z");
+
+    private static StatusReport report() {
+        List<Integer> a = IntStream.range(0, 32).boxed().toList();
+        List<Integer> b = IntStream.range(32, 62).boxed().toList();
+        return new StatusReport("outbox", AT, 1234, AT.minusSeconds(192), 5, 2, 100_000,
+                List.of(new StatusReport.RelayInstance("relay-a", 4242, AT.minus(Duration.ofHours(1)), "10.0.0.7", a),
+                        new StatusReport.RelayInstance("relay-b", 4243, null, null, b)),
+                List.of(62, 63));
+    }
+
+    @Test
+    void rendersCountsAgesInstancesAndUnownedSlotsAsText() {
+        String text = report().renderText();
+        assertThat(text)
+                .contains("Outbox \"outbox\" at 2025-03-01T12:00:00Z")
+                .containsPattern("\n  Undelivered \\(backlog\\) +1,234\n")
+                .containsPattern("\n  Oldest undelivered +3m 12s  since 2025-03-01T11:56:48Z\n")
+                .containsPattern("\n  Waiting for retry +5\n")
+                .containsPattern("\n  Dead +2  see: relay dead list\n")
+                .containsPattern("\n  Published \\(retained\\) +100,000\n")
+                .contains("Relay instances: 2, owning 62 of 64 slots")
+                .containsPattern("relay-a +4242 +2025-03-01T11:00:00Z +10\\.0\\.0\\.7 +32 +0-31\n")
+                .containsPattern("relay-b +4243 +- +- +30 +32-61\n")
+                .contains("Unowned slots: 62-63");
+    }
+
+    @Test
+    void saysWhenNoRelayIsRunning() {
+        StatusReport r = new StatusReport("outbox", AT, 0, null, 0, 0, 0, List.of(),
+                IntStream.range(0, 64).boxed().toList());
+        assertThat(r.oldestUndeliveredAge()).isEmpty();
+        assertThat(r.renderText()).containsPattern("Oldest undelivered +-\n").contains("none running")
+                .contains("Unowned slots: 0-63");
+    }
+
+    @Test
+    void rendersJsonWithNullsForUnknownValues() {
+        JsonObject json = Json.createReader(new StringReader(report().renderJson())).readObject();
+        assertThat(json.getJsonNumber("backlog").longValue()).isEqualTo(1234);
+        assertThat(json.getJsonNumber("oldestUndeliveredAgeSeconds").doubleValue()).isEqualTo(192.0);
+        assertThat(json.getInt("ownedSlots")).isEqualTo(62);
+        assertThat(json.getJsonArray("instances").getJsonObject(0).getString("name")).isEqualTo("relay-a");
+        assertThat(json.getJsonArray("instances").getJsonObject(1).isNull("connectedSince")).isTrue();
+        assertThat(json.getJsonArray("unownedSlots")).hasSize(2);
+    }
+}
