@@ -28,12 +28,12 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Transactional outbox relay: forwards committed outbox events to a broker.",
-        // Operator commands (status, dead, replay, purge, bench) are added to this list.
-        subcommands = {RunCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, StatusCommand.class, DeadCommand.class, ReplayCommand.class,
+            PurgeCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success; `run` stopped cleanly after SIGTERM/SIGINT",
-            "1:runtime failure (HTTP port in use, unexpected error)",
+            "1:runtime failure (HTTP port in use, an operator command that failed: message on stderr)",
             "2:invalid command line (unknown command or option)",
             "3:invalid configuration (stderr: one `configuration error:` line per problem)"},
         footer = "%nConfiguration: OUTBOX_* environment variables and/or a properties file (run --config)."
@@ -85,10 +85,13 @@ public final class Main implements Callable<Integer> {
     private record Factory(SidecarContext context) implements CommandLine.IFactory {
         @Override
         public <K> K create(Class<K> type) throws Exception {
-            if (type == RunCommand.class) {
-                return type.cast(new RunCommand(context));
+            // Commands that take the context get it; picocli builds the rest itself.
+            try {
+                var constructor = type.getDeclaredConstructor(SidecarContext.class);
+                return constructor.newInstance(context);
+            } catch (NoSuchMethodException noContext) {
+                return CommandLine.defaultFactory().create(type);
             }
-            return CommandLine.defaultFactory().create(type);
         }
     }
 
