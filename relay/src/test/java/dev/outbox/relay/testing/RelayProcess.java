@@ -8,7 +8,7 @@ import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * A relay as a separate JVM, delivering to the {@code sink} table, for tests that kill it.
- * Arguments: JDBC URL, instance name, batch size, delay per transport call in milliseconds.
+ * Arguments: JDBC URL, instance name, batch size, delay per delivered event in milliseconds.
  */
 public final class RelayProcess {
     private RelayProcess() {
@@ -18,7 +18,7 @@ public final class RelayProcess {
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setUrl(args[0]);
         ds.setOptions("-c role=outbox_relay");
-        SinkTransport sink = new SinkTransport(args[0], args[1]).slow(Duration.ofMillis(Long.parseLong(args[3])));
+        SinkTransport sink = new SinkTransport(args[0], args[1]).slowPerEvent(Duration.ofMillis(Long.parseLong(args[3])));
         Relay relay = Relay.builder(ds, sink).config(RelayConfig.builder()
                 .instanceName(args[1])
                 .batchSize(Integer.parseInt(args[2]))

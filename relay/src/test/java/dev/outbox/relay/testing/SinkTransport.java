@@ -35,6 +35,7 @@ public final class SinkTransport implements Transport {
     private volatile Function<OutboxMessage, TransportException> failures = m -> null;
     private volatile TransportException batchFailure;
     private volatile Duration delay = Duration.ZERO;
+    private volatile Duration delayPerEvent = Duration.ZERO;
     private volatile CountDownLatch hang;
     private final AtomicInteger calls = new AtomicInteger();
     private Connection connection;
@@ -65,6 +66,12 @@ public final class SinkTransport implements Transport {
         return this;
     }
 
+    /** Takes this long for each event, so that a batch is in flight for a while (crash tests). */
+    public SinkTransport slowPerEvent(Duration delayPerEvent) {
+        this.delayPerEvent = delayPerEvent;
+        return this;
+    }
+
     /** Every call blocks until {@link #release()}, ignoring interrupts like a stuck client would. */
     public SinkTransport hanging() {
         this.hang = new CountDownLatch(1);
@@ -91,12 +98,7 @@ public final class SinkTransport implements Transport {
             awaitUninterruptibly(latch);
         }
         if (!delay.isZero()) {
-            try {
-                Thread.sleep(delay.toMillis()); // simulates a slow broker, not test synchronisation
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw TransportException.retryable("interrupted", e);
-            }
+            sleep(delay);
         }
         TransportException whole = batchFailure;
         if (whole != null) {
@@ -117,6 +119,9 @@ public final class SinkTransport implements Transport {
                         results.add(SendResult.failed(m.id(), failure));
                         continue;
                     }
+                    if (!delayPerEvent.isZero()) {
+                        sleep(delayPerEvent);
+                    }
                     insert.setObject(1, m.id());
                     insert.setString(2, m.aggregateType());
                     insert.setString(3, m.aggregateId());
@@ -135,6 +140,16 @@ public final class SinkTransport implements Transport {
             throw TransportException.retryable("sink database unavailable: " + e.getMessage(), e);
         }
         return results;
+    }
+
+    /** Simulates a slow broker; not test synchronisation. */
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw TransportException.retryable("interrupted", e);
+        }
     }
 
     private Connection connection() throws SQLException {
