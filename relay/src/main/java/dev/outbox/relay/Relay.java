@@ -5,6 +5,8 @@ import dev.outbox.relay.internal.Metrics;
 import dev.outbox.relay.internal.RelayLoop;
 import dev.outbox.relay.spi.Transport;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -75,9 +77,9 @@ public final class Relay implements AutoCloseable {
     }
 
     public RelayStats stats() {
-        long[] buckets = new long[Metrics.LATENCY_BUCKETS.length + 1];
-        for (int i = 0; i < buckets.length; i++) {
-            buckets[i] = metrics.latencyBucket(i);
+        List<Long> buckets = new ArrayList<>(Metrics.LATENCY_BUCKETS.length + 1);
+        for (int i = 0; i <= Metrics.LATENCY_BUCKETS.length; i++) {
+            buckets.add(metrics.latencyBucket(i));
         }
         return new RelayStats(loop.connected(), loop.ownedSlots(), metrics.published.sum(), metrics.failed.sum(),
                 metrics.dead.sum(), metrics.transportErrors.sum(), metrics.batches.sum(), metrics.latencySumSeconds(),

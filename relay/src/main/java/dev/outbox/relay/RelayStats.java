@@ -1,5 +1,6 @@
 package dev.outbox.relay;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -25,11 +26,17 @@ public record RelayStats(
         long transportErrors,
         long batches,
         double batchSecondsSum,
-        long[] batchLatencyBuckets,
+        List<Long> batchLatencyBuckets,
         long purged) {
 
     /** Upper bounds of {@link #batchLatencyBuckets()}, in seconds. */
-    public static final double[] LATENCY_BUCKETS_SECONDS = dev.outbox.relay.internal.Metrics.LATENCY_BUCKETS.clone();
+    public static final List<Double> LATENCY_BUCKETS_SECONDS =
+            java.util.Arrays.stream(dev.outbox.relay.internal.Metrics.LATENCY_BUCKETS).boxed().toList();
+
+    public RelayStats {
+        ownedSlots = Set.copyOf(ownedSlots);
+        batchLatencyBuckets = List.copyOf(batchLatencyBuckets);
+    }
 
     /** Ready to deliver: connected and owning at least one slot. */
     public boolean ready() {

@@ -1,5 +1,6 @@
 package dev.outbox.relay.internal;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -18,7 +19,7 @@ public record LogFields(Map<String, Object> fields) {
                 map.put(String.valueOf(keysAndValues[i]), keysAndValues[i + 1]);
             }
         }
-        return new LogFields(Map.copyOf(map));
+        return new LogFields(Collections.unmodifiableMap(map)); // keeps the order given
     }
 
     @Override

@@ -103,7 +103,7 @@ final class ConsoleLogger implements System.Logger {
                 .add("level", label(level))
                 .add("logger", name)
                 .add("message", format(message, rest));
-        for (Map.Entry<String, Object> field : new java.util.TreeMap<>(fields).entrySet()) {
+        for (Map.Entry<String, Object> field : fields.entrySet()) { // in the order the caller gave
             String key = RESERVED.contains(field.getKey()) ? field.getKey() + "_" : field.getKey();
             add(object, key, field.getValue());
         }

@@ -1,6 +1,7 @@
 package dev.outbox.relay.sidecar;
 
 import dev.outbox.relay.RelayStats;
+import java.util.List;
 
 /**
  * Renders the relay's counters and the outbox gauges in the Prometheus text exposition format
@@ -42,12 +43,12 @@ final class PrometheusMetrics {
     private static void histogram(StringBuilder out, RelayStats stats) {
         String name = "outbox_relay_batch_duration_seconds";
         header(out, name, "Time to send and mark one batch.", "histogram");
-        long[] buckets = stats.batchLatencyBuckets();
-        double[] bounds = RelayStats.LATENCY_BUCKETS_SECONDS;
+        List<Long> buckets = stats.batchLatencyBuckets();
+        List<Double> bounds = RelayStats.LATENCY_BUCKETS_SECONDS;
         long cumulative = 0;
-        for (int i = 0; i < buckets.length; i++) {
-            cumulative += buckets[i];
-            String le = i < bounds.length ? number(bounds[i]) : "+Inf";
+        for (int i = 0; i < buckets.size(); i++) {
+            cumulative += buckets.get(i);
+            String le = i < bounds.size() ? number(bounds.get(i)) : "+Inf";
             out.append(name).append("_bucket{le=\"").append(le).append("\"} ").append(cumulative).append('\n');
         }
         out.append(name).append("_sum ").append(number(stats.batchSecondsSum())).append('\n');
