@@ -42,6 +42,7 @@ import org.postgresql.PGConnection;
 public final class RelayLoop implements Runnable {
     private static final System.Logger LOG = System.getLogger("dev.outbox.relay");
     private static final int PURGE_BATCHES_PER_ROUND = 10;
+    private static final long LISTEN_SLICE_MILLIS = 200;
 
     private final DataSource dataSource;
     private final Transport transport;
@@ -364,8 +365,17 @@ public final class RelayLoop implements Runnable {
         long millis = Math.max(1, duration.toMillis());
         try {
             if (config.listenNotify() && session != null) {
-                // Returns early when an event is announced; wait no longer than the poll interval.
-                session.unwrap(PGConnection.class).getNotifications((int) Math.min(millis, Integer.MAX_VALUE));
+                // Returns early when an event is announced. Waits in short slices so that stop()
+                // is noticed promptly: a blocked socket read does not see interrupts.
+                PGConnection listener = session.unwrap(PGConnection.class);
+                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+                long left;
+                while (running && (left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())) > 0) {
+                    var notifications = listener.getNotifications((int) Math.min(left, LISTEN_SLICE_MILLIS));
+                    if (notifications != null && notifications.length > 0) {
+                        break;
+                    }
+                }
             } else {
                 synchronized (wakeUp) {
                     if (running) {

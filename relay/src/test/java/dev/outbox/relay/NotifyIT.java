@@ -1,0 +1,54 @@
+package dev.outbox.relay;
+
+import static dev.outbox.relay.testing.Events.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outbox.relay.testing.Events;
+import dev.outbox.relay.testing.SinkTransport;
+import dev.outbox.testing.TestDatabase;
+import java.nio.file.Files;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The optional LISTEN/NOTIFY wake-up (sql/optional/notify_on_insert.sql). */
+class NotifyIT {
+    private TestDatabase db;
+
+    @BeforeEach
+    void createDatabase() throws Exception {
+        db = TestDatabase.create();
+        Events.createSink(db);
+        db.execute(Files.readString(TestDatabase.sqlDirectory().resolve("optional/notify_on_insert.sql")));
+    }
+
+    @AfterEach
+    void dropDatabase() {
+        db.close();
+    }
+
+    @Test
+    void listeningRelayDeliversAtOnceAlthoughItsPollIntervalIsAMinute() {
+        Duration minute = Duration.ofMinutes(1);
+        RelayConfig config = RelayConfig.builder().listenNotify(true).minPollInterval(minute).maxPollInterval(minute)
+                .shutdownTimeout(Duration.ofSeconds(5)).build();
+        Relay relay = Relay.builder(Events.relayRoleDataSource(db), new SinkTransport(db.jdbcUrl(), "r1"))
+                .config(config).build().start();
+        try {
+            await("the relay is idle", Duration.ofSeconds(30), () -> relay.stats().ready());
+            for (int i = 1; i <= 3; i++) {
+                int n = i;
+                Events.insert(db, 1, 1, "OrderPlaced");
+                // Only a notification can wake it this early: polling would take a minute.
+                await("event " + n + " delivered", Duration.ofSeconds(10),
+                        () -> db.queryLong("SELECT count(*) FROM sink") == n);
+            }
+        } finally {
+            long started = System.nanoTime();
+            relay.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("close() does not wait for the poll interval")
+                    .isLessThan(Duration.ofSeconds(2));
+        }
+    }
+}
