@@ -119,7 +119,8 @@ EOF
   cat >"$WORK/log4j2.xml" <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
 <!-- Written by .ci/kafka.sh on every start; edits are lost. -->
-<Configuration status="warn">
+<!-- No log4j shutdown hook: it would race the broker's and cut the shutdown log short. -->
+<Configuration status="warn" shutdownHook="disable">
   <Appenders>
     <File name="broker" fileName="$WORK/broker.log" append="true">
       <PatternLayout pattern="[%d] %p %m (%c)%n"/>

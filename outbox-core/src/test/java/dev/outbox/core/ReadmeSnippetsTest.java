@@ -3,29 +3,56 @@ package dev.outbox.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.testing.TestDatabase;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** Every Java snippet of README.md is a tagged region of compiled, tested code. */
+/**
+ * Every Java snippet of README.md is a tagged region ({@code // tag::name[]} … {@code // end::name[]})
+ * of compiled and tested code somewhere in the project, shown verbatim.
+ */
 class ReadmeSnippetsTest {
     private static final Pattern TAGGED = Pattern.compile(
             "// tag::(\\w+)\\[]\\n(.*?)\\n\\s*// end::\\1\\[]", Pattern.DOTALL);
+    private static final Pattern README_JAVA = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
 
     @Test
-    void readmeShowsTheTaggedExamplesVerbatim() throws Exception {
+    void readmeShowsTheTaggedExamplesVerbatimAndNoOtherJava() throws Exception {
         Path root = TestDatabase.sqlDirectory().getParent();
         String readme = Files.readString(root.resolve("README.md"));
-        String source = Files.readString(root.resolve(
-                "outbox-core/src/test/java/dev/outbox/core/ReadmeExamplesIT.java"));
-        Matcher m = TAGGED.matcher(source);
-        int snippets = 0;
-        while (m.find()) {
-            assertThat(readme).as("README.md shows snippet '%s'", m.group(1)).contains(m.group(2).stripIndent());
-            snippets++;
+        List<String> snippets = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(root)) {
+            files.filter(f -> f.toString().endsWith(".java") && f.toString().contains("/src/"))
+                    .forEach(f -> {
+                        Matcher m = TAGGED.matcher(read(f));
+                        while (m.find()) {
+                            String snippet = m.group(2).stripIndent();
+                            assertThat(readme).as("README.md shows snippet '%s' of %s", m.group(1), f).contains(snippet);
+                            snippets.add(snippet);
+                        }
+                    });
         }
-        assertThat(snippets).isEqualTo(2);
+        Matcher java = README_JAVA.matcher(readme);
+        while (java.find()) {
+            String block = java.group(1).strip();
+            assertThat(snippets).as("README java block comes from tagged, compiled code:%n%s", block)
+                    .anyMatch(snippet -> snippet.strip().equals(block));
+        }
+        assertThat(snippets).hasSizeGreaterThanOrEqualTo(3);
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }
