@@ -8,8 +8,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.HandleConsumer;
 
 /**
  * Makes a consumer's handling of an event idempotent: {@link #receiveOnce} records
@@ -19,9 +17,11 @@ import org.jdbi.v3.core.HandleConsumer;
  *
  * <pre>{@code
  * Inbox inbox = Inbox.create("inventory");
- * jdbi.useTransaction(handle ->
- *         inbox.receiveOnce(handle, eventId, h -> reserveStock(h, order)));
+ * connection.setAutoCommit(false);
+ * inbox.receiveOnce(connection, eventId, c -> reserveStock(c, order));
+ * connection.commit();
  * }</pre>
+ * With Jdbi, use {@link dev.outbox.core.jdbi.JdbiInbox}.
  *
  * <p><b>Concurrency.</b> Two transactions receiving the same event at once: the second one's
  * insert waits for the first to finish. If the first commits, the second skips the work; if it
@@ -88,17 +88,6 @@ public final class Inbox {
             return false;
         }
         work.useConnection(connection);
-        return true;
-    }
-
-    /** Like {@link #receiveOnce(Connection, UUID, ConnectionConsumer)}, in the handle's transaction. */
-    public <X extends Exception> boolean receiveOnce(Handle handle, UUID eventId, HandleConsumer<X> work) throws X {
-        Objects.requireNonNull(eventId, "eventId");
-        Objects.requireNonNull(work, "work");
-        if (!firstDelivery(handle.getConnection(), eventId)) {
-            return false;
-        }
-        work.useHandle(handle);
         return true;
     }
 

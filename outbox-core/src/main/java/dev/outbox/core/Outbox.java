@@ -14,7 +14,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.jdbi.v3.core.Handle;
 
 /**
  * Writes events into the outbox table on the caller's connection, inside the caller's
@@ -35,6 +34,10 @@ import org.jdbi.v3.core.Handle;
  * <p><b>Failures.</b> A database error is thrown as an {@link OutboxException}. PostgreSQL then
  * marks the caller's transaction as failed: roll it back. Nothing of a failed
  * {@code appendAll} call is written.
+ *
+ * <p>With Jdbi, use {@link dev.outbox.core.jdbi.JdbiOutbox}. (Jdbi is an optional dependency, so
+ * this class has no {@code Handle} overloads: javac would need Jdbi to resolve them even for
+ * plain JDBC callers.)
  *
  * <p>Instances are immutable and thread-safe; create one per schema and share it.
  */
@@ -75,11 +78,6 @@ public final class Outbox {
         appendAll(connection, List.of(requireEvent(event, "event")));
     }
 
-    /** Writes one event in the handle's current transaction (see {@link #append(Connection, OutboxEvent)}). */
-    public void append(Handle handle, OutboxEvent event) {
-        append(handle.getConnection(), event);
-    }
-
     /**
      * Writes events in the connection's current transaction, in their iteration order and in
      * one batched round trip. Either all are written or, on failure, none.
@@ -106,11 +104,6 @@ public final class Outbox {
         } catch (SQLException e) {
             throw SqlErrors.translate("append " + list.size() + " event(s) to " + table, schema, e);
         }
-    }
-
-    /** Writes events in the handle's current transaction (see {@link #appendAll(Connection, Collection)}). */
-    public void appendAll(Handle handle, Collection<OutboxEvent> events) {
-        appendAll(handle.getConnection(), events);
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import dev.outbox.core.jdbi.JdbiInbox;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -191,6 +192,7 @@ class InboxIT {
     @Test
     void worksWithJdbiHandleInsideItsTransaction() {
         Jdbi jdbi = Jdbi.create(db.jdbcUrl());
+        JdbiInbox inventory = JdbiInbox.of(this.inventory);
         UUID id = UUID.randomUUID();
         String insert = "INSERT INTO effects VALUES ('inventory', ?)";
         boolean first = jdbi.inTransaction(h -> inventory.receiveOnce(h, id, tx -> tx.execute(insert, id)));

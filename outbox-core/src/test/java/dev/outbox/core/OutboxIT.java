@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import dev.outbox.core.jdbi.JdbiOutbox;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -185,6 +186,7 @@ class OutboxIT {
     @Test
     void appendsThroughJdbiHandleInItsTransaction() {
         Jdbi jdbi = Jdbi.create(db.jdbcUrl());
+        JdbiOutbox outbox = JdbiOutbox.of(this.outbox);
         OutboxEvent committed = placed("o-12");
         jdbi.useTransaction(h -> {
             h.execute("INSERT INTO orders VALUES ('o-12', 1)");

@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.UUID;
 import javax.sql.DataSource;
+import dev.outbox.core.jdbi.JdbiInbox;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,7 +59,7 @@ class ReadmeExamplesIT {
 
     static boolean reserveStock(Jdbi jdbi, UUID eventId, String sku) {
         // tag::inbox[]
-        Inbox inbox = Inbox.create("inventory");
+        JdbiInbox inbox = JdbiInbox.of(Inbox.create("inventory"));
         return jdbi.inTransaction(handle ->
                 inbox.receiveOnce(handle, eventId, h ->
                         h.execute("UPDATE stock SET reserved = reserved + 1 WHERE sku = ?", sku)));
