@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes sure the local services the tests use are up, starting a stopped one with the
-# machine's own command. Sourced by .ci/run; safe to run on its own.
+# Makes sure the local services the tests use are up (PostgreSQL, RabbitMQ, Redis, NATS with
+# JetStream), starting a stopped one with the machine's own command. Sourced by .ci/run; safe to
+# run on its own. Kafka is not a machine service: scripts/test starts it (.ci/kafka.sh).
 set -euo pipefail
 
 wait_for() { # wait_for <what> <seconds> <command...>
@@ -27,6 +28,43 @@ ensure_postgres() {
     while read -r db; do psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE \"$db\" WITH (FORCE)"; done
 }
 
-if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+ensure_rabbitmq() {
+  if ! port_open 5672; then
+    echo "ci: starting RabbitMQ"
+    rabbitmq-server -detached
+  fi
+  wait_for RabbitMQ 120 port_open 5672
+  # The broker may have been left with its app stopped (rabbitmqctl stop_app).
+  rabbitmqctl -q start_app >/dev/null 2>&1 || true
+}
+
+ensure_redis() {
+  if ! port_open 6379; then
+    echo "ci: starting Redis"
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+      --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  fi
+  wait_for Redis 30 port_open 6379
+}
+
+ensure_nats() {
+  if ! port_open 4222; then
+    echo "ci: starting NATS"
+    start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \
+      -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
+  fi
+  wait_for NATS 30 port_open 4222
+}
+
+ensure_all() {
   ensure_postgres
+  ensure_rabbitmq
+  ensure_redis
+  ensure_nats
+}
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  ensure_all
 fi
