@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.testing.Events;
 import dev.outbox.relay.testing.MutableClock;
+import dev.outbox.relay.testing.RelayDatabase;
 import dev.outbox.relay.testing.SinkTransport;
 import dev.outbox.testing.TestDatabase;
 import java.sql.Timestamp;
@@ -17,42 +18,31 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Retries, backoff, transport outages and hung transports. */
 class FailureHandlingIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @RegisterExtension
+    final RelayDatabase fixture = new RelayDatabase();
     private TestDatabase db;
     private DataSource relayRole;
-    private final List<Relay> relays = new ArrayList<>();
 
     @BeforeEach
-    void createDatabase() {
-        db = TestDatabase.create();
-        Events.createSink(db);
-        relayRole = Events.relayRoleDataSource(db);
-    }
-
-    @AfterEach
-    void stopRelaysAndDropDatabase() {
-        relays.forEach(Relay::close);
-        db.close();
+    void database() {
+        db = fixture.db();
+        relayRole = fixture.relayRole();
     }
 
     private static RelayConfig.Builder fast() {
-        return RelayConfig.builder()
-                .batchSize(100)
-                .minPollInterval(Duration.ofMillis(5))
-                .maxPollInterval(Duration.ofMillis(50))
-                .rebalanceInterval(Duration.ofMillis(100));
+        return RelayDatabase.fast();
     }
 
     private Relay start(Relay.Builder builder) {
-        Relay relay = builder.build();
-        relays.add(relay);
-        return relay.start();
+        return fixture.start(builder);
     }
 
     private Instant nextAttemptAt() {

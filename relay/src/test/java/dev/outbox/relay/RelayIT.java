@@ -5,57 +5,42 @@ import static dev.outbox.relay.testing.Events.awaitAllPublished;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.relay.testing.Events;
+import dev.outbox.relay.testing.RelayDatabase;
 import dev.outbox.relay.testing.SinkTransport;
 import dev.outbox.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The engine against the real PostgreSQL, with a transport that writes to a real table. */
 class RelayIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @RegisterExtension
+    final RelayDatabase fixture = new RelayDatabase();
     private TestDatabase db;
-    private DataSource relayRole;
-    private final List<Relay> relays = new ArrayList<>();
 
     @BeforeEach
-    void createDatabase() {
-        db = TestDatabase.create();
-        Events.createSink(db);
-        relayRole = Events.relayRoleDataSource(db);
-    }
-
-    @AfterEach
-    void stopRelaysAndDropDatabase() {
-        relays.forEach(Relay::close);
-        db.close();
-    }
-
-    private RelayConfig.Builder fast() {
-        return RelayConfig.builder()
-                .batchSize(100)
-                .minPollInterval(Duration.ofMillis(5))
-                .maxPollInterval(Duration.ofMillis(50))
-                .rebalanceInterval(Duration.ofMillis(100))
-                .shutdownTimeout(Duration.ofSeconds(5));
+    void database() {
+        db = fixture.db();
     }
 
     private Relay start(String name, SinkTransport sink, RelayConfig.Builder config) {
-        Relay relay = Relay.builder(relayRole, sink).config(config.instanceName(name).build()).build();
-        relays.add(relay);
-        return relay.start();
+        return fixture.start(sink, config.instanceName(name).build());
     }
 
     private SinkTransport sink(String name) {
-        return new SinkTransport(db.jdbcUrl(), name);
+        return fixture.sink(name);
+    }
+
+    private static RelayConfig.Builder fast() {
+        return RelayDatabase.fast();
     }
 
     @Test

@@ -1,11 +1,12 @@
 package dev.outbox.relay.ops;
 
-import static dev.outbox.relay.ops.OpsFixtures.await;
+import static dev.outbox.relay.testing.Events.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.relay.Relay;
 import dev.outbox.relay.RelayConfig;
 import dev.outbox.relay.spi.TransportException;
+import dev.outbox.relay.testing.RelayDatabase;
 import dev.outbox.relay.testing.SinkTransport;
 import dev.outbox.testing.TestDatabase;
 import java.sql.Connection;
@@ -18,11 +19,11 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The poison event, end to end with a real relay: it dies after its attempts, holds back only the
@@ -30,6 +31,8 @@ import org.junit.jupiter.api.Test;
  */
 class DeadLetterIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    @RegisterExtension
+    static final RelayDatabase FIXTURE = new RelayDatabase();
     private static TestDatabase db;
     private static DataSource relayRole;
     private static Operations ops;
@@ -39,17 +42,10 @@ class DeadLetterIT {
     private UUID poison;
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create();
-        relayRole = OpsFixtures.relayRoleDataSource(db);
+    static void operations() {
+        db = FIXTURE.db();
+        relayRole = FIXTURE.relayRole();
         ops = Operations.create(relayRole, "outbox");
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        if (db != null) {
-            db.close();
-        }
     }
 
     @BeforeEach

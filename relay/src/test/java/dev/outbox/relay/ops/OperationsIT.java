@@ -1,6 +1,6 @@
 package dev.outbox.relay.ops;
 
-import static dev.outbox.relay.ops.OpsFixtures.await;
+import static dev.outbox.relay.testing.Events.await;
 import static dev.outbox.relay.ops.OpsFixtures.insert;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.Relay;
 import dev.outbox.relay.RelayConfig;
+import dev.outbox.relay.testing.RelayDatabase;
 import dev.outbox.relay.testing.SinkTransport;
 import dev.outbox.testing.TestDatabase;
 import java.time.Duration;
@@ -19,29 +20,24 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.IntStream;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Every operation runs as the outbox_relay role, against rows crafted in each state. */
 class OperationsIT {
+    @RegisterExtension
+    static final RelayDatabase FIXTURE = new RelayDatabase();
     private static TestDatabase db;
     private static DataSource relayRole;
     private static Operations ops;
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create();
-        relayRole = OpsFixtures.relayRoleDataSource(db);
+    static void operations() {
+        db = FIXTURE.db();
+        relayRole = FIXTURE.relayRole();
         ops = Operations.create(relayRole, "outbox");
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        if (db != null) {
-            db.close();
-        }
     }
 
     @BeforeEach

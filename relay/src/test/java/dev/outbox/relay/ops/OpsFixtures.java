@@ -1,23 +1,13 @@
 package dev.outbox.relay.ops;
 
 import dev.outbox.testing.TestDatabase;
-import java.time.Duration;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /** Shared test support: a data source acting as outbox_relay, crafted rows, polling with a deadline. */
 final class OpsFixtures {
     private OpsFixtures() {
-    }
-
-    /** Connections that act with only the privileges of the outbox_relay role (set at session start). */
-    static DataSource relayRoleDataSource(TestDatabase db) {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setURL(db.jdbcUrl());
-        ds.setOptions("-c role=" + TestDatabase.RELAY_ROLE);
-        return ds;
     }
 
     /** Connections as the superuser of the test server (sees every session's details). */
@@ -57,21 +47,5 @@ final class OpsFixtures {
                 + " occurred_at, attempts, next_attempt_at, last_error, published_at, dead_at) VALUES ('"
                 + aggregateType + "', '" + aggregateId + "', '" + type + "', '{}', " + occurredAt + ", " + attempts
                 + ", " + nextAttempt + ", " + lastError + ", " + published + ", " + dead + ") RETURNING id"));
-    }
-
-    /** Polls {@code condition} until it holds, failing with {@code what} after {@code timeout}. */
-    static void await(String what, Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out after " + timeout + " waiting until " + what);
-            }
-            try {
-                Thread.sleep(20); // poll interval, not synchronisation: the condition decides
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting until " + what, e);
-            }
-        }
     }
 }

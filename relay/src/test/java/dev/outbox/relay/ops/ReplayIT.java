@@ -1,10 +1,11 @@
 package dev.outbox.relay.ops;
 
-import static dev.outbox.relay.ops.OpsFixtures.await;
+import static dev.outbox.relay.testing.Events.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.relay.Relay;
 import dev.outbox.relay.RelayConfig;
+import dev.outbox.relay.testing.RelayDatabase;
 import dev.outbox.relay.testing.SinkTransport;
 import dev.outbox.testing.TestDatabase;
 import java.io.ByteArrayOutputStream;
@@ -22,34 +23,29 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Replay end to end: a running relay delivers exactly the selected published events a second time. */
 class ReplayIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     /** Event i (1..300) occurred at BASE + i minutes; types cycle A, B, C; aggregate types Order/Invoice. */
     private static final Instant BASE = Instant.parse("2025-01-01T00:00:00Z");
+    @RegisterExtension
+    static final RelayDatabase FIXTURE = new RelayDatabase();
     private static TestDatabase db;
     private static DataSource relayRole;
     private static Operations ops;
     private Relay relay;
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create();
-        relayRole = OpsFixtures.relayRoleDataSource(db);
+    static void operations() {
+        db = FIXTURE.db();
+        relayRole = FIXTURE.relayRole();
         ops = Operations.create(relayRole, "outbox");
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        if (db != null) {
-            db.close();
-        }
     }
 
     @BeforeEach
