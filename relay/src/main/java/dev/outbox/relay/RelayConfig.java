@@ -3,6 +3,7 @@ package dev.outbox.relay;
 import dev.outbox.core.Outbox;
 import dev.outbox.core.OutboxException;
 import dev.outbox.core.internal.SqlIdentifiers;
+import dev.outbox.relay.spi.Durations;
 import java.net.InetAddress;
 import java.time.Duration;
 
@@ -187,11 +188,11 @@ public record RelayConfig(
         public RelayConfig build() {
             if (minPollInterval.compareTo(maxPollInterval) > 0) {
                 throw new OutboxException("relay.minPollInterval must be <= relay.maxPollInterval (was "
-                        + minPollInterval + " > " + maxPollInterval + ")");
+                        + Durations.format(minPollInterval) + " > " + Durations.format(maxPollInterval) + ")");
             }
             if (backoffBase.compareTo(backoffCap) > 0) {
                 throw new OutboxException("relay.backoffBase must be <= relay.backoffCap (was "
-                        + backoffBase + " > " + backoffCap + ")");
+                        + Durations.format(backoffBase) + " > " + Durations.format(backoffCap) + ")");
             }
             return new RelayConfig(schema, instanceName, batchSize, minPollInterval, maxPollInterval, listenNotify,
                     maxAttempts, maxNonRetryableAttempts, backoffBase, backoffCap, sendTimeout, shutdownTimeout,
@@ -207,7 +208,8 @@ public record RelayConfig(
 
         private static Duration range(String name, Duration value, Duration min, Duration max) {
             if (value == null || value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-                throw new OutboxException(name + " must be between " + min + " and " + max + " (was " + value + ")");
+                throw new OutboxException(name + " must be between " + Durations.format(min) + " and "
+                        + Durations.format(max) + " (was " + (value == null ? "null" : Durations.format(value)) + ")");
             }
             return value;
         }

@@ -635,7 +635,7 @@ public final class SidecarConfig {
         static RelayKey duration(String key, String property, Function<RelayConfig, Duration> getter,
                                  BiConsumer<RelayConfig.Builder, Duration> setter) {
             return new RelayKey(key, property, (b, raw) -> setter.accept(b, Durations.parse(key, raw)),
-                    c -> String.valueOf(getter.apply(c)));
+                    c -> Durations.format(getter.apply(c)));
         }
 
         static RelayKey bool(String key, String property, Function<RelayConfig, Boolean> getter,

@@ -12,6 +12,22 @@ public final class Durations {
     private Durations() {
     }
 
+    /** Writes a duration the way {@link #parse} reads it: {@code 500ms}, {@code 10s}, {@code 5m}, {@code 7d}. */
+    public static String format(Duration d) {
+        if (d.isNegative() || d.getNano() % 1_000_000 != 0) {
+            return d.toString();
+        }
+        long millis = d.toMillis();
+        long[] units = {86_400_000, 3_600_000, 60_000, 1000};
+        String[] names = {"d", "h", "m", "s"};
+        for (int i = 0; i < units.length; i++) {
+            if (millis != 0 && millis % units[i] == 0) {
+                return millis / units[i] + names[i];
+            }
+        }
+        return millis + "ms";
+    }
+
     public static Duration parse(String key, String value) {
         String text = value.trim();
         Matcher m = SIMPLE.matcher(text);

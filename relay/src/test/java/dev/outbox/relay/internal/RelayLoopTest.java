@@ -32,6 +32,14 @@ class RelayLoopTest {
     }
 
     @Test
+    void durationsAreWrittenAsTheyAreConfigured() {
+        assertThat(List.of(Duration.ofMillis(500), Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofHours(2),
+                Duration.ofDays(7), Duration.ofMillis(1500), Duration.ZERO, Duration.ofNanos(10))
+                .stream().map(dev.outbox.relay.spi.Durations::format).toList())
+                .containsExactly("500ms", "10s", "5m", "2h", "7d", "1500ms", "0ms", "PT0.00000001S");
+    }
+
+    @Test
     void backoffGrowsExponentiallyWithEqualJitterUpToTheCap() {
         Backoff noJitter = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1), () -> 0.0);
         Backoff fullJitter = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1), () -> 0.999_999);

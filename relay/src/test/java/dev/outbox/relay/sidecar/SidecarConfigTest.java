@@ -155,7 +155,7 @@ class SidecarConfigTest {
     void rejectsMinPollIntervalAboveMaxPollInterval() {
         assertConfigurationError(Map.of("OUTBOX_JDBC_URL", URL, "OUTBOX_MIN_POLL_INTERVAL", "2s",
                 "OUTBOX_MAX_POLL_INTERVAL", "1s"),
-                "OUTBOX_MIN_POLL_INTERVAL must be <= OUTBOX_MAX_POLL_INTERVAL (was PT2S > PT1S)");
+                "OUTBOX_MIN_POLL_INTERVAL must be <= OUTBOX_MAX_POLL_INTERVAL (was 2s > 1s)");
     }
 
     @Test
