@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Set;
 
 /** The README's example of a custom transport, packaged and run with the sidecar by CustomTransportIT. */
-// tag::custom-transport[]
+// tag::customTransport[]
 /** Appends one line per event to a file; an event is acknowledged once the line is on disk. */
 public final class FileTransport implements Transport {
     private final FileChannel file;
@@ -73,4 +73,4 @@ public final class FileTransport implements Transport {
         }
     }
 }
-// end::custom-transport[]
+// end::customTransport[]
