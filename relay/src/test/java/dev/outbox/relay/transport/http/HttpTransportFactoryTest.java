@@ -1,0 +1,163 @@
+package dev.outbox.relay.transport.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outbox.core.OutboxException;
+import dev.outbox.relay.spi.OutboxMessage;
+import dev.outbox.relay.spi.TransportConfig;
+import dev.outbox.relay.spi.TransportFactory;
+import dev.outbox.relay.sidecar.SidecarConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HttpTransportFactoryTest {
+    static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    @Test
+    void isFoundByNameAndItsKeysDoNotCollideWithTheSidecarsHealthEndpoint() {
+        TransportFactory factory = ServiceLoader.load(TransportFactory.class).stream().map(ServiceLoader.Provider::get)
+                .filter(f -> f.name().equals("http")).findFirst().orElseThrow();
+
+        assertThat(factory.configKeys()).allMatch(k -> k.startsWith("OUTBOX_WEBHOOK_") || k.equals("OUTBOX_ROUTES")
+                || k.equals("OUTBOX_ROUTE_DEFAULT") || k.equals("OUTBOX_CLOUDEVENTS_SOURCE"));
+        assertThat(factory.configKeys()).doesNotContain(SidecarConfig.HTTP_ENABLED, SidecarConfig.HTTP_HOST,
+                SidecarConfig.HTTP_PORT);
+        assertThat(factory.secretKeys()).containsExactlyInAnyOrder(HttpTransportFactory.SECRETS, HttpTransportFactory.HEADERS);
+    }
+
+    @Test
+    void defaultsAndTheDefaultRouteIsTheUrl() {
+        WebhookSettings s = settings(Map.of("OUTBOX_WEBHOOK_URL", "https://hooks.example.com/in"));
+
+        assertThat(s.router().destination(message("Order"))).isEqualTo("https://hooks.example.com/in");
+        assertThat(s.timeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(s.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(s.maxConcurrency()).isEqualTo(32);
+        assertThat(s.batch()).isFalse();
+        assertThat(s.signer()).isNull();
+        assertThat(s.source()).isEqualTo("/outbox");
+    }
+
+    @Test
+    void routesWinOverTheUrl() {
+        WebhookSettings s = settings(Map.of("OUTBOX_WEBHOOK_URL", "https://a.example/in",
+                "OUTBOX_ROUTES", "Customer=https://b.example/customers",
+                "OUTBOX_ROUTE_DEFAULT", "https://c.example/${aggregatetype}"));
+
+        assertThat(s.router().destination(message("Customer"))).isEqualTo("https://b.example/customers");
+        assertThat(s.router().destination(message("Order"))).isEqualTo("https://c.example/Order");
+    }
+
+    @Test
+    void requiresSomewhereToSend() {
+        assertThatThrownBy(() -> settings(Map.of())).isInstanceOf(OutboxException.class)
+                .hasMessage("OUTBOX_WEBHOOK_URL is required unless OUTBOX_ROUTES or OUTBOX_ROUTE_DEFAULT gives the URLs (was unset)");
+    }
+
+    @Test
+    void rejectsUrlsThatAreNotAbsoluteHttpNamingKeyRuleAndValue() {
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_WEBHOOK_URL", "/relative")))
+                .hasMessage("OUTBOX_WEBHOOK_URL must be an absolute http:// or https:// URL with a host (was \"/relative\")");
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_WEBHOOK_URL", "ftp://h/x")))
+                .hasMessageContaining("OUTBOX_WEBHOOK_URL must be an absolute http://");
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_ROUTES", "Order=orders")))
+                .hasMessage("OUTBOX_ROUTES must be an absolute http:// or https:// URL with a host (was \"orders\")");
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_ROUTE_DEFAULT", "${aggregatetype}")))
+                .hasMessageStartingWith("OUTBOX_ROUTE_DEFAULT must be an absolute");
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_WEBHOOK_URL", "https://user:s3cret@h/x")))
+                .hasMessageContaining("user:password@").hasMessageNotContaining("s3cret");
+    }
+
+    @Test
+    void validatesSecretsWithoutShowingThem() {
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_WEBHOOK_URL", "http://h/", "OUTBOX_WEBHOOK_SECRETS",
+                SECRET + ",whsec_#not-base64#"))).hasMessageContaining("OUTBOX_WEBHOOK_SECRETS: secret #2 must be whsec_")
+                .hasMessageNotContaining("not-base64").hasMessageNotContaining(SECRET);
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_WEBHOOK_URL", "http://h/", "OUTBOX_WEBHOOK_SECRETS", "whsec_c2hvcnQ=")))
+                .hasMessage("OUTBOX_WEBHOOK_SECRETS: secret #1 must decode to at least 24 bytes (was 5 bytes; value not shown)");
+        assertThat(settings(Map.of("OUTBOX_WEBHOOK_URL", "http://h/", "OUTBOX_WEBHOOK_SECRETS", SECRET + " \n " + SECRET))
+                .signer().sign("id", 1, new byte[0]).split(" ")).hasSize(2);
+    }
+
+    @Test
+    void readsSecretsFromAFileOnePerLineForEmbedders(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("secrets"), SECRET + "\n" + SECRET + "\n");
+
+        WebhookSettings s = settings(Map.of("OUTBOX_WEBHOOK_URL", "http://h/", "OUTBOX_WEBHOOK_SECRETS_FILE", file.toString()));
+
+        assertThat(s.signer().sign("id", 1, new byte[0]).split(" ")).hasSize(2);
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_WEBHOOK_URL", "http://h/", "OUTBOX_WEBHOOK_SECRETS", SECRET,
+                "OUTBOX_WEBHOOK_SECRETS_FILE", file.toString()))).hasMessageContaining("are both set");
+    }
+
+    @Test
+    void theSidecarAcceptsTheSecretFilesAndMasksTheSecrets(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("secrets"), SECRET + "\n");
+        Map<String, String> env = new HashMap<>();
+        env.put("OUTBOX_JDBC_URL", "jdbc:postgresql://db/app");
+        env.put("OUTBOX_TRANSPORT", "http");
+        env.put("OUTBOX_WEBHOOK_URL", "https://hooks.example.com/in");
+        env.put("OUTBOX_WEBHOOK_SECRETS_FILE", file.toString());
+        env.put("OUTBOX_WEBHOOK_HEADERS", "Authorization: Bearer t0ken");
+        env.put("OUTBOX_HTTP_PORT", "9400");
+
+        SidecarConfig config = SidecarConfig.load(env, null, List.of(new HttpTransportFactory()));
+
+        assertThat(config.describe()).doesNotContain(SECRET.substring(6)).doesNotContain("t0ken")
+                .contains("OUTBOX_WEBHOOK_SECRETS=****", "OUTBOX_WEBHOOK_HEADERS=****");
+        WebhookSettings s = HttpTransportFactory.settings(config.transportConfig());
+        assertThat(s.signer()).isNotNull();
+        assertThat(s.headers()).containsEntry("Authorization", "Bearer t0ken");
+    }
+
+    @Test
+    void parsesStaticHeadersAndRefusesOnesTheTransportOwnsWithoutShowingValues() {
+        assertThat(HttpTransportFactory.headers("Authorization: Bearer abc; X-Env: prod;"))
+                .containsExactly(Map.entry("Authorization", "Bearer abc"), Map.entry("X-Env", "prod"));
+        assertThatThrownBy(() -> HttpTransportFactory.headers("Authorization Bearer abc"))
+                .hasMessageContaining("OUTBOX_WEBHOOK_HEADERS must be \"Name: value\"").hasMessageNotContaining("abc");
+        for (String name : List.of("Host", "Content-Length", "Connection", "Content-Type", "webhook-id", "ce-id", "traceparent")) {
+            assertThatThrownBy(() -> HttpTransportFactory.headers(name + ": secret-value"))
+                    .as(name).hasMessageContaining("\"" + name + "\" cannot be configured").hasMessageNotContaining("secret-value");
+        }
+        assertThatThrownBy(() -> HttpTransportFactory.headers("A: 1; a: 2")).hasMessageContaining("twice");
+    }
+
+    @Test
+    void validatesTimeoutsConcurrencyAndBatchFlag() {
+        Map<String, String> base = Map.of("OUTBOX_WEBHOOK_URL", "http://h/");
+        assertThatThrownBy(() -> settings(with(base, "OUTBOX_WEBHOOK_TIMEOUT", "0s")))
+                .hasMessage("OUTBOX_WEBHOOK_TIMEOUT must be between 1ms and 1h (was PT0S)");
+        assertThatThrownBy(() -> settings(with(base, "OUTBOX_WEBHOOK_CONNECT_TIMEOUT", "soon")))
+                .hasMessageStartingWith("OUTBOX_WEBHOOK_CONNECT_TIMEOUT must be a duration");
+        assertThatThrownBy(() -> settings(with(base, "OUTBOX_WEBHOOK_MAX_CONCURRENCY", "0")))
+                .hasMessage("OUTBOX_WEBHOOK_MAX_CONCURRENCY must be between 1 and 1024 (was 0)");
+        assertThatThrownBy(() -> settings(with(base, "OUTBOX_WEBHOOK_BATCH", "yes")))
+                .hasMessage("OUTBOX_WEBHOOK_BATCH must be true or false (was \"yes\")");
+        assertThat(settings(with(base, "OUTBOX_WEBHOOK_TIMEOUT", "250ms")).timeout()).isEqualTo(Duration.ofMillis(250));
+    }
+
+    private static Map<String, String> with(Map<String, String> base, String key, String value) {
+        Map<String, String> map = new HashMap<>(base);
+        map.put(key, value);
+        return map;
+    }
+
+    private static WebhookSettings settings(Map<String, String> values) {
+        return HttpTransportFactory.settings(new TransportConfig(values));
+    }
+
+    private static OutboxMessage message(String aggregateType) {
+        return new OutboxMessage(UUID.randomUUID(), 1, aggregateType, "k", "Happened", "{}", Map.of(), Instant.EPOCH, 1);
+    }
+}
