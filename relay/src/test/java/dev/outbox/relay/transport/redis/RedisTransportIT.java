@@ -265,6 +265,19 @@ class RedisTransportIT extends TransportContract {
         assertThat(xlen(aggregateType)).isEqualTo(1);
     }
 
+    @Test
+    void refusedCredentialsFailTheWholeBatchRetryablyWithoutShowingThePassword() {
+        URI server = uri();
+        Transport transport = open(Map.of("OUTBOX_REDIS_URL",
+                "redis://nobody:topsecret@" + server.getHost() + ":" + port(server)));
+
+        assertThatThrownBy(() -> transport.send(List.of(message(aggregateType, "k", "{}", Map.of()))))
+                .isInstanceOfSatisfying(TransportException.class, e -> assertThat(e.retryable()).isTrue())
+                .hasMessageContaining("refused the connection").hasMessageNotContaining("topsecret");
+        boolean written = redis(c -> c.exists(aggregateType));
+        assertThat(written).isFalse();
+    }
+
     private Transport open(Map<String, String> extra) {
         Transport transport = transport(extra);
         transports.add(transport);
