@@ -1,0 +1,202 @@
+package dev.outbox.relay.transport.redis;
+
+import dev.outbox.core.OutboxException;
+import dev.outbox.relay.spi.OutboxMessage;
+import dev.outbox.relay.spi.SendResult;
+import dev.outbox.relay.spi.Transport;
+import dev.outbox.relay.spi.TransportException;
+import dev.outbox.relay.transport.CloudEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.SslOptions;
+import redis.clients.jedis.SslVerifyMode;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.params.XAddParams;
+
+/**
+ * Appends every event as one entry to a Redis stream ({@code XADD <prefix><destination>
+ * [MAXLEN ~ n] * field value …}, fields as in {@link RedisStreamFields}). Created by
+ * {@link RedisTransportFactory} ({@code OUTBOX_TRANSPORT=redis}); called by the relay, one thread
+ * at a time.
+ *
+ * <p><b>Acknowledged</b> means Redis replied to the event's {@code XADD} with an entry id: the
+ * entry is in the server's memory and visible to readers. How durable that is depends on the
+ * server: with {@code appendonly yes} and {@code appendfsync always} it is on disk; with the
+ * default {@code everysec} up to a second of writes can be lost in a server crash; without AOF
+ * (or with asynchronous replicas only) a crash or failover can lose acknowledged entries.
+ * Configure the server accordingly.
+ *
+ * <p><b>Efficiency.</b> A batch is one pipeline on one pooled connection: all {@code XADD}s are
+ * written, then all replies read, one round trip per batch. The relay puts at most one event per
+ * key in a batch, so entries of one key still reach a stream in write order.
+ *
+ * <p><b>Failures.</b>
+ * <ul>
+ *   <li>Server unreachable, connection refused or lost, read timed out, handshake refused
+ *       (authentication) → {@link TransportException} for the whole batch, retryable; the
+ *       broken connection is discarded and the next batch connects anew. Entries written before
+ *       the connection broke may exist: the retry can duplicate them (at-least-once).</li>
+ *   <li>Server-state errors that pass ({@code OOM}, {@code LOADING}, {@code BUSY},
+ *       {@code READONLY}, {@code MASTERDOWN}, {@code MISCONF}, {@code TRYAGAIN},
+ *       {@code CLUSTERDOWN}, {@code NOREPLICAS}) → that event fails retryable; when no event of
+ *       the batch was accepted and all failed this way, the whole batch fails instead (the server
+ *       is not taking writes: an outage, which does not charge the events an attempt).</li>
+ *   <li>Any other command error repeats for that event ({@code WRONGTYPE}: the key exists and is
+ *       not a stream; {@code NOPERM}; {@code ERR …}) → that event fails, not retryable.</li>
+ *   <li>No route for the event → that event fails, not retryable.</li>
+ * </ul>
+ * A call is bounded by {@code OUTBOX_REDIS_TIMEOUT} per connect and per read; keep it below the
+ * relay's send timeout, because a blocked socket read does not react to interruption.
+ */
+public final class RedisTransport implements Transport {
+    /** Error codes of conditions of the server that pass without anything changing on our side. */
+    private static final Set<String> SERVER_STATE_ERRORS = Set.of("OOM", "LOADING", "BUSY", "READONLY",
+            "MASTERDOWN", "MISCONF", "TRYAGAIN", "CLUSTERDOWN", "NOREPLICAS");
+
+    private final RedisSettings settings;
+    private final RedisClient client;
+    private final XAddParams addParams;
+
+    private RedisTransport(RedisSettings settings) {
+        this.settings = settings;
+        this.client = RedisClient.builder()
+                .hostAndPort(settings.host(), settings.port())
+                .clientConfig(clientConfig(settings))
+                .poolConfig(poolConfig(settings.timeout()))
+                .build();
+        XAddParams params = XAddParams.xAddParams();
+        if (settings.maxLen() > 0) {
+            // Approximate trimming removes whole radix-tree nodes only: far cheaper than exact.
+            params = params.maxLen(settings.maxLen()).approximateTrimming();
+        }
+        this.addParams = params;
+    }
+
+    /**
+     * Creates the transport; connects lazily, so a server that is down at start-up only delays the
+     * first batch.
+     */
+    static RedisTransport create(RedisSettings settings) {
+        return new RedisTransport(settings);
+    }
+
+    @Override
+    public List<SendResult> send(List<OutboxMessage> batch) {
+        SendResult[] results = new SendResult[batch.size()];
+        List<Integer> sent = new ArrayList<>(batch.size());
+        List<String> keys = new ArrayList<>(batch.size());
+        List<Map<String, String>> entries = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            OutboxMessage m = batch.get(i);
+            String destination;
+            try {
+                destination = settings.router().destination(m);
+            } catch (OutboxException e) {
+                results[i] = SendResult.failed(m.id(), TransportException.permanent(e.getMessage(), e));
+                continue;
+            }
+            sent.add(i);
+            keys.add(settings.keyPrefix() + destination);
+            entries.add(RedisStreamFields.of(CloudEvent.of(m, settings.source())));
+        }
+        if (sent.isEmpty()) {
+            return List.of(results);
+        }
+
+        List<Response<StreamEntryID>> replies = new ArrayList<>(sent.size());
+        try (Pipeline pipeline = client.pipelined()) {
+            for (int j = 0; j < sent.size(); j++) {
+                replies.add(pipeline.xadd(keys.get(j), addParams, entries.get(j)));
+            }
+            pipeline.sync();
+        } catch (JedisConnectionException e) {
+            throw TransportException.retryable("Redis at " + settings.address() + " is unreachable or the connection"
+                    + " was lost (entries of this batch may have been added): " + e.getMessage(), e);
+        } catch (JedisException e) {
+            // Refused while connecting (AUTH, SELECT, HELLO): nothing was sent.
+            throw TransportException.retryable("Redis at " + settings.address() + " refused the connection: "
+                    + e.getMessage(), e);
+        }
+
+        boolean anyAccepted = false;
+        boolean allServerState = true;
+        for (int j = 0; j < sent.size(); j++) {
+            int i = sent.get(j);
+            OutboxMessage m = batch.get(i);
+            try {
+                replies.get(j).get();
+                results[i] = SendResult.acknowledged(m.id());
+                anyAccepted = true;
+            } catch (JedisDataException e) {
+                boolean retryable = isServerStateError(e.getMessage());
+                allServerState &= retryable;
+                String message = "Redis refused XADD to stream " + keys.get(j) + ": " + e.getMessage();
+                results[i] = SendResult.failed(m.id(), new TransportException(message, retryable, e));
+            }
+        }
+        if (!anyAccepted && allServerState && sent.size() == batch.size()) {
+            throw results[sent.get(0)].failure();
+        }
+        return Arrays.asList(results);
+    }
+
+    /** Whether a Redis error reply names a passing condition of the server rather than of the command. */
+    static boolean isServerStateError(String errorReply) {
+        if (errorReply == null) {
+            return false;
+        }
+        String text = errorReply.strip();
+        int space = text.indexOf(' ');
+        String code = (space < 0 ? text : text.substring(0, space)).toUpperCase(Locale.ROOT);
+        return SERVER_STATE_ERRORS.contains(code);
+    }
+
+    /** Closes the pool's connections; returns promptly (no network wait beyond a socket close). */
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    private static DefaultJedisClientConfig clientConfig(RedisSettings s) {
+        int timeoutMillis = Math.toIntExact(s.timeout().toMillis());
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(timeoutMillis)
+                .socketTimeoutMillis(timeoutMillis)
+                .database(s.database())
+                .clientName("outbox-relay");
+        if (s.user() != null) {
+            config.user(s.user());
+        }
+        if (s.password() != null) {
+            config.password(s.password());
+        }
+        if (s.tls()) {
+            // FULL: the certificate chain (JVM trust store, javax.net.ssl.trustStore) and the host name.
+            config.sslOptions(SslOptions.builder().sslVerifyMode(SslVerifyMode.FULL).build());
+        }
+        return config.build();
+    }
+
+    private static ConnectionPoolConfig poolConfig(Duration timeout) {
+        ConnectionPoolConfig pool = new ConnectionPoolConfig();
+        // One relay thread sends at a time: one connection in use, one spare.
+        pool.setMaxTotal(2);
+        pool.setMaxIdle(2);
+        pool.setMinIdle(0);
+        pool.setMaxWait(timeout);
+        return pool;
+    }
+}
