@@ -8,6 +8,7 @@ import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.transport.CloudEvent;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
+import io.nats.client.ErrorListener;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.Nats;
@@ -97,7 +98,8 @@ public final class NatsTransport implements Transport {
                 .requestCleanupInterval(settings.ackTimeout())
                 // A batch is flushed once after all its publishes, not once per message.
                 .dontForceFlushOnRequest()
-                .connectionListener(new Listener());
+                .connectionListener(new Listener())
+                .errorListener(new Listener());
         if (settings.credentialsFile() != null) {
             builder.authHandler(Nats.credentials(settings.credentialsFile().toString()));
         }
@@ -267,8 +269,12 @@ public final class NatsTransport implements Transport {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
-    /** Logs connection state changes: operators see an outage and its end. */
-    private static final class Listener implements ConnectionListener {
+    /**
+     * Logs connection state changes (operators see an outage and its end) and server errors. The
+     * client's own listener logs every failed reconnect attempt as SEVERE, once a second for as
+     * long as an outage lasts; the relay already reports the outage through failed batches.
+     */
+    private static final class Listener implements ConnectionListener, ErrorListener {
         // The only abstract method; jnats deprecated it in favour of a default overload that calls it.
         @Override
         @SuppressWarnings("deprecation")
@@ -278,7 +284,18 @@ public final class NatsTransport implements Transport {
                 case RECONNECTED, RESUBSCRIBED, CONNECTED -> System.Logger.Level.INFO;
                 default -> System.Logger.Level.DEBUG;
             };
-            LOG.log(level, "NATS connection " + type);
+            LOG.log(level, "NATS connection " + type.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '));
+        }
+
+        @Override
+        public void errorOccurred(Connection conn, String error) {
+            // Errors the server sent (-ERR), e.g. an authorization violation.
+            LOG.log(System.Logger.Level.WARNING, "NATS server error: " + error);
+        }
+
+        @Override
+        public void exceptionOccurred(Connection conn, Exception exp) {
+            LOG.log(System.Logger.Level.DEBUG, "NATS client exception: " + exp);
         }
     }
 }
