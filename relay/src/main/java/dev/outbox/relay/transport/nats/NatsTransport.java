@@ -219,17 +219,22 @@ public final class NatsTransport implements Transport {
         }
     }
 
-    /** The connection, connecting first if no connection was ever established. */
+    /**
+     * The connection, connecting first if no connection was ever established or the client gave
+     * the last one up (it closes a connection itself, despite unlimited reconnects, e.g. when the
+     * server keeps refusing its credentials).
+     */
     private Connection connection() {
         Connection c = connection;
-        if (c != null) {
+        if (c != null && c.getStatus() != Connection.Status.CLOSED) {
             return c;
         }
         synchronized (connectLock) {
             if (closed) {
                 throw TransportException.retryable("the NATS transport is closed", null);
             }
-            if (connection == null) {
+            if (connection == null || connection.getStatus() == Connection.Status.CLOSED) {
+                connection = null;
                 try {
                     Connection fresh = Nats.connect(options);
                     jetStream = fresh.jetStream();
