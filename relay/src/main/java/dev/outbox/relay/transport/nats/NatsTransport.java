@@ -116,8 +116,8 @@ public final class NatsTransport implements Transport {
         }
         Connection c = connection();
         if (c.getStatus() != Connection.Status.CONNECTED) {
-            throw TransportException.retryable("NATS connection is " + c.getStatus() + " (server "
-                    + NatsSettings.redact(String.valueOf(c.getConnectedUrl())) + "); the client is reconnecting", null);
+            throw TransportException.retryable("NATS connection is " + c.getStatus() + " (servers "
+                    + NatsSettings.redact(String.join(",", settings.servers())) + "); the client is reconnecting", null);
         }
         JetStream js = jetStream;
         SendResult[] results = new SendResult[batch.size()];

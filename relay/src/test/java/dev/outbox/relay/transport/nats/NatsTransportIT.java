@@ -267,6 +267,20 @@ class NatsTransportIT extends TransportContract {
     }
 
     @Test
+    void anEventLargerThanTheServersMaxPayloadFailsPermanently() {
+        OutboxMessage small = message(aggregateType, 1);
+        OutboxMessage huge = new OutboxMessage(UUID.randomUUID(), 2, aggregateType, "k-2", "ThingCreated",
+                "{\"blob\": \"" + "x".repeat(2 * 1024 * 1024) + "\"}", Map.of(), Instant.now(), 1);
+        List<SendResult> results;
+        try (Transport transport = transport(Map.of())) {
+            results = transport.send(List.of(huge, small));
+        }
+        assertThat(results.get(0).failure().retryable()).isFalse();
+        assertThat(results.get(0).failure()).hasMessageContaining("payload size");
+        assertThat(results.get(1).isAcknowledged()).isTrue();
+    }
+
+    @Test
     void aBatchFailsFastWhileDisconnectedAndTheConnectionHealsAfterTheServerIsBack() throws Exception {
         try (Transport transport = transport(Map.of())) {
             assertThat(transport.send(List.of(message(aggregateType, 1)))).allMatch(SendResult::isAcknowledged);
