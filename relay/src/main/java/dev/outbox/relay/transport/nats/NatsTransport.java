@@ -1,0 +1,306 @@
+package dev.outbox.relay.transport.nats;
+
+import dev.outbox.core.OutboxException;
+import dev.outbox.relay.spi.OutboxMessage;
+import dev.outbox.relay.spi.SendResult;
+import dev.outbox.relay.spi.Transport;
+import dev.outbox.relay.spi.TransportException;
+import dev.outbox.relay.transport.CloudEvent;
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.ErrorListener;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.api.PublishAck;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Publishes outbox events to NATS JetStream: the {@code nats} transport. Created by
+ * {@link NatsTransportFactory}; the relay calls {@link #send} from one thread at a time.
+ *
+ * <p><b>Acknowledged</b> means JetStream answered the publish with a PubAck: a stream that
+ * captures the subject has stored the message (on disk with file storage, replicated when the
+ * stream has replicas). A PubAck that says "duplicate" also counts: the stream already holds the
+ * event, because a relay re-sent it (after a crash or a lost ack) within the stream's duplicate
+ * window, where the {@code Nats-Msg-Id} header (the event id) lets the server store it once.
+ *
+ * <p><b>Sending.</b> A batch is published asynchronously, pipelined on one connection, and its
+ * PubAcks are awaited together for at most {@code OUTBOX_NATS_ACK_TIMEOUT}. Events of a batch have
+ * different ordering keys, so their relative order does not matter.
+ *
+ * <p><b>Failures.</b>
+ * <ul>
+ *   <li>Not connected (server unreachable, connection lost and not yet re-established): the whole
+ *       batch fails with a retryable {@link TransportException}, at once rather than after a
+ *       timeout. The client reconnects by itself, indefinitely; a first connection that failed
+ *       is retried by the next batch.</li>
+ *   <li>No stream captures the subject (JetStream answers 503 "no responders"), the subject is
+ *       not a valid literal subject, there is no route, a stored header cannot be a NATS header,
+ *       or the message is larger than the server's {@code max_payload}: that event fails,
+ *       permanently.</li>
+ *   <li>JetStream refuses the message with an API error: permanent for 4xx errors (e.g. a message
+ *       larger than the stream's {@code max_msg_size}), retryable for 5xx errors (a full stream
+ *       with {@code discard: new}, storage trouble, JetStream temporarily unavailable).</li>
+ *   <li>No PubAck within the timeout, a publish cut off by a lost connection: that event fails,
+ *       retryable. If the connection is down afterwards and nothing was acknowledged, the batch
+ *       fails as a whole instead, so that the outage costs the events no attempts.</li>
+ * </ul>
+ */
+public final class NatsTransport implements Transport {
+    private static final System.Logger LOG = System.getLogger("dev.outbox.relay.transport.nats");
+
+    private final NatsSettings settings;
+    private final Options options;
+    private final Object connectLock = new Object();
+    private volatile Connection connection;
+    private volatile JetStream jetStream;
+    private volatile boolean closed;
+
+    private NatsTransport(NatsSettings settings, Options options) {
+        this.settings = settings;
+        this.options = options;
+    }
+
+    /**
+     * Creates the transport and tries to connect once. A server that cannot be reached now is not
+     * an error: the relay may start before the broker, and the first batch connects.
+     */
+    static NatsTransport start(NatsSettings settings) {
+        NatsTransport transport = new NatsTransport(settings, options(settings));
+        try {
+            transport.connection();
+        } catch (TransportException e) {
+            LOG.log(System.Logger.Level.WARNING, "NATS not reachable yet; the first batch connects: " + e.getMessage());
+        }
+        return transport;
+    }
+
+    private static Options options(NatsSettings settings) {
+        Options.Builder builder = new Options.Builder()
+                .servers(settings.servers().toArray(String[]::new))
+                .connectionName("outbox-relay")
+                // Reconnect forever: an outage of any length must heal without restarting the relay.
+                .maxReconnects(-1)
+                .reconnectWait(Duration.ofSeconds(1))
+                .connectionTimeout(min(settings.ackTimeout(), Duration.ofSeconds(5)))
+                // Unanswered publishes are given up by our own bounded wait, not earlier by the client.
+                .requestCleanupInterval(settings.ackTimeout())
+                // A batch is flushed once after all its publishes, not once per message.
+                .dontForceFlushOnRequest()
+                .connectionListener(new Listener())
+                .errorListener(new Listener());
+        if (settings.credentialsFile() != null) {
+            builder.authHandler(Nats.credentials(settings.credentialsFile().toString()));
+        }
+        if (settings.token() != null) {
+            builder.token(settings.token().toCharArray());
+        }
+        return builder.build();
+    }
+
+    @Override
+    public List<SendResult> send(List<OutboxMessage> batch) {
+        if (batch.isEmpty()) {
+            return List.of();
+        }
+        Connection c = connection();
+        if (c.getStatus() != Connection.Status.CONNECTED) {
+            throw TransportException.retryable("NATS connection is " + c.getStatus() + " (servers "
+                    + NatsSettings.redact(String.join(",", settings.servers())) + "); the client is reconnecting", null);
+        }
+        JetStream js = jetStream;
+        SendResult[] results = new SendResult[batch.size()];
+        List<CompletableFuture<PublishAck>> acks = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            OutboxMessage m = batch.get(i);
+            acks.add(null);
+            String subject;
+            try {
+                subject = settings.router().destination(m);
+            } catch (OutboxException e) {
+                results[i] = SendResult.failed(m.id(), TransportException.permanent(e.getMessage(), e));
+                continue;
+            }
+            String problem = NatsMessages.subjectProblem(subject);
+            if (problem != null) {
+                results[i] = SendResult.failed(m.id(), TransportException.permanent(problem, null));
+                continue;
+            }
+            try {
+                CloudEvent event = CloudEvent.of(m, settings.source());
+                acks.set(i, js.publishAsync(subject, NatsMessages.headers(event), event.dataBytes()));
+            } catch (IllegalArgumentException e) {
+                // A header that cannot be a NATS header, or a message over the server's max_payload.
+                results[i] = SendResult.failed(m.id(), TransportException.permanent(
+                        "NATS cannot carry this event: " + e.getMessage(), e));
+            } catch (IllegalStateException e) {
+                // Connection closed or lost between the status check and this publish.
+                results[i] = SendResult.failed(m.id(), TransportException.retryable(
+                        "publishing to " + subject + " failed: " + e.getMessage(), e));
+            }
+        }
+        flush(c);
+        await(batch, acks, results);
+        if (c.getStatus() != Connection.Status.CONNECTED
+                && Arrays.stream(results).allMatch(r -> !r.isAcknowledged() && r.failure().retryable())) {
+            throw TransportException.retryable("NATS connection lost while sending a batch of " + batch.size()
+                    + " events: " + results[0].failure().getMessage(), results[0].failure());
+        }
+        return Arrays.asList(results);
+    }
+
+    private void await(List<OutboxMessage> batch, List<CompletableFuture<PublishAck>> acks, SendResult[] results) {
+        long deadline = System.nanoTime() + settings.ackTimeout().toNanos();
+        for (int i = 0; i < batch.size(); i++) {
+            CompletableFuture<PublishAck> ack = acks.get(i);
+            if (ack == null) {
+                continue;
+            }
+            OutboxMessage m = batch.get(i);
+            try {
+                ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                results[i] = SendResult.acknowledged(m.id());
+            } catch (TimeoutException e) {
+                ack.cancel(false);
+                results[i] = SendResult.failed(m.id(), TransportException.retryable(
+                        "no PubAck from JetStream within " + settings.ackTimeout(), e));
+            } catch (ExecutionException | CancellationException e) {
+                results[i] = SendResult.failed(m.id(), failure(e));
+            } catch (InterruptedException e) {
+                // The relay's send timeout: give up the rest; the relay retries the batch.
+                acks.stream().filter(f -> f != null).forEach(f -> f.cancel(false));
+                Thread.currentThread().interrupt();
+                throw TransportException.retryable("interrupted while waiting for JetStream PubAcks", e);
+            }
+        }
+    }
+
+    /** Classifies a failed publish by what the server said. */
+    static TransportException failure(Throwable thrown) {
+        for (Throwable t = thrown; t != null; t = t.getCause()) {
+            if (t instanceof JetStreamApiException api) {
+                String message = "JetStream refused the message: " + api.getMessage();
+                // 5xx: the stream may accept it later (full with discard=new, storage or cluster trouble).
+                return api.getErrorCode() >= 500 ? TransportException.retryable(message, api)
+                        : TransportException.permanent(message, api);
+            }
+            if (t instanceof IOException io && io.getMessage() != null && io.getMessage().startsWith("Error Publishing")) {
+                // jnats reports a status reply to a JetStream publish this way; the only one the
+                // server sends is 503 "no responders": no stream captures the subject. Nothing
+                // will store this event until an operator adds a stream.
+                return TransportException.permanent("no JetStream stream captures the subject (" + io.getMessage()
+                        + "); add a stream with nats stream add", io);
+            }
+        }
+        if (thrown instanceof CancellationException) {
+            return TransportException.retryable("publish cancelled before a PubAck arrived (connection lost?)", thrown);
+        }
+        Throwable cause = thrown instanceof ExecutionException && thrown.getCause() != null ? thrown.getCause() : thrown;
+        return TransportException.retryable("publish failed: " + cause, cause);
+    }
+
+    private static void flush(Connection c) {
+        try {
+            c.flushBuffer();
+        } catch (IOException | IllegalStateException e) {
+            // The writer flushes on its own as well; a real outage shows up in the PubAcks.
+            LOG.log(System.Logger.Level.DEBUG, "flushing the NATS connection failed: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The connection, connecting first if no connection was ever established or the client gave
+     * the last one up (it closes a connection itself, despite unlimited reconnects, e.g. when the
+     * server keeps refusing its credentials).
+     */
+    private Connection connection() {
+        Connection c = connection;
+        if (c != null && c.getStatus() != Connection.Status.CLOSED) {
+            return c;
+        }
+        synchronized (connectLock) {
+            if (closed) {
+                throw TransportException.retryable("the NATS transport is closed", null);
+            }
+            if (connection == null || connection.getStatus() == Connection.Status.CLOSED) {
+                connection = null;
+                try {
+                    Connection fresh = Nats.connect(options);
+                    jetStream = fresh.jetStream();
+                    connection = fresh;
+                    LOG.log(System.Logger.Level.INFO, "connected to NATS at "
+                            + NatsSettings.redact(String.valueOf(fresh.getConnectedUrl())));
+                } catch (IOException e) {
+                    throw TransportException.retryable("cannot connect to NATS at "
+                            + NatsSettings.redact(String.join(",", settings.servers())) + ": " + e.getMessage(), e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw TransportException.retryable("interrupted while connecting to NATS", e);
+                }
+            }
+            return connection;
+        }
+    }
+
+    /** Closes the connection; pending PubAcks are abandoned (their events stay unpublished). */
+    @Override
+    public void close() {
+        Connection c;
+        synchronized (connectLock) {
+            closed = true;
+            c = connection;
+        }
+        if (c != null) {
+            try {
+                c.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /**
+     * Logs connection state changes (operators see an outage and its end) and server errors. The
+     * client's own listener logs every failed reconnect attempt as SEVERE, once a second for as
+     * long as an outage lasts; the relay already reports the outage through failed batches.
+     */
+    private static final class Listener implements ConnectionListener, ErrorListener {
+        // The only abstract method; jnats deprecated it in favour of a default overload that calls it.
+        @Override
+        @SuppressWarnings("deprecation")
+        public void connectionEvent(Connection conn, Events type) {
+            System.Logger.Level level = switch (type) {
+                case DISCONNECTED, CLOSED -> System.Logger.Level.WARNING;
+                case RECONNECTED, RESUBSCRIBED, CONNECTED -> System.Logger.Level.INFO;
+                default -> System.Logger.Level.DEBUG;
+            };
+            LOG.log(level, "NATS connection " + type.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '));
+        }
+
+        @Override
+        public void errorOccurred(Connection conn, String error) {
+            // Errors the server sent (-ERR), e.g. an authorization violation.
+            LOG.log(System.Logger.Level.WARNING, "NATS server error: " + error);
+        }
+
+        @Override
+        public void exceptionOccurred(Connection conn, Exception exp) {
+            LOG.log(System.Logger.Level.DEBUG, "NATS client exception: " + exp);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package dev.outbox.relay.transport.nats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outbox.core.OutboxException;
+import dev.outbox.relay.spi.TransportConfig;
+import dev.outbox.relay.spi.TransportException;
+import dev.outbox.relay.spi.TransportFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NatsTransportFactoryTest {
+
+    private static NatsSettings settings(Map<String, String> extra) {
+        Map<String, String> config = new HashMap<>(Map.of("OUTBOX_NATS_URL", "nats://127.0.0.1:4222"));
+        config.putAll(extra);
+        return NatsSettings.from(new TransportConfig(config));
+    }
+
+    @Test
+    void isFoundByNameAndListsEveryKeyItReads() {
+        TransportFactory f = ServiceLoader.load(TransportFactory.class).stream().map(ServiceLoader.Provider::get)
+                .filter(p -> p.name().equals("nats")).findFirst().orElseThrow();
+        assertThat(f.configKeys()).containsExactlyInAnyOrder("OUTBOX_NATS_URL", "OUTBOX_NATS_CREDENTIALS_FILE",
+                "OUTBOX_NATS_TOKEN", "OUTBOX_NATS_ACK_TIMEOUT", "OUTBOX_ROUTES", "OUTBOX_ROUTE_DEFAULT",
+                "OUTBOX_CLOUDEVENTS_SOURCE");
+        assertThat(f.secretKeys()).containsExactly("OUTBOX_NATS_TOKEN");
+    }
+
+    @Test
+    void appliesDefaults() {
+        NatsSettings s = settings(Map.of("OUTBOX_NATS_URL", "nats://a:4222, tls://b:4443"));
+        assertThat(s.servers()).containsExactly("nats://a:4222", "tls://b:4443");
+        assertThat(s.ackTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.source()).isEqualTo("/outbox");
+        assertThat(s.credentialsFile()).isNull();
+        assertThat(s.token()).isNull();
+    }
+
+    @Test
+    void requiresTheServerUrl() {
+        assertThatThrownBy(() -> NatsSettings.from(new TransportConfig(Map.of())))
+                .isInstanceOf(OutboxException.class).hasMessage("OUTBOX_NATS_URL is required");
+    }
+
+    @Test
+    void rejectsServerUrlsItCannotUseWithoutShowingPasswords() {
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_NATS_URL", "http://u:s3cret@host:4222")))
+                .isInstanceOf(OutboxException.class)
+                .hasMessageContaining("OUTBOX_NATS_URL must contain URLs of the form scheme://host[:port]")
+                .hasMessageContaining("http://****@host:4222")
+                .hasMessageNotContaining("s3cret");
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_NATS_URL", "127.0.0.1:4222")))
+                .hasMessageContaining("OUTBOX_NATS_URL").hasMessageContaining("(was \"127.0.0.1:4222\")");
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_NATS_URL", "nats://a:4222,,nats://b:4222")))
+                .hasMessageContaining("without empty entries");
+    }
+
+    @Test
+    void rejectsAnAckTimeoutThatIsNotPositiveOrTooLong() {
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_NATS_ACK_TIMEOUT", "0s")))
+                .hasMessage("OUTBOX_NATS_ACK_TIMEOUT must be more than 0 and at most 10m (was \"0s\")");
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_NATS_ACK_TIMEOUT", "1h")))
+                .hasMessageContaining("(was \"1h\")");
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_NATS_ACK_TIMEOUT", "soon")))
+                .hasMessageContaining("OUTBOX_NATS_ACK_TIMEOUT must be a duration");
+        assertThat(settings(Map.of("OUTBOX_NATS_ACK_TIMEOUT", "750ms")).ackTimeout()).isEqualTo(Duration.ofMillis(750));
+    }
+
+    @Test
+    void checksCredentialsAndNeverShowsTheToken(@TempDir Path dir) throws IOException {
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_NATS_CREDENTIALS_FILE", dir.resolve("missing.creds").toString())))
+                .hasMessageContaining("OUTBOX_NATS_CREDENTIALS_FILE must name a readable NATS .creds file")
+                .hasMessageContaining("missing.creds");
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_NATS_TOKEN", "  ")))
+                .hasMessage("OUTBOX_NATS_TOKEN must not be blank when set");
+
+        Path creds = Files.writeString(dir.resolve("relay.creds"), "-----BEGIN NATS USER JWT-----\n");
+        NatsSettings s = settings(Map.of("OUTBOX_NATS_CREDENTIALS_FILE", creds.toString(), "OUTBOX_NATS_TOKEN", "t0ken",
+                "OUTBOX_NATS_URL", "nats://user:pa55@host:4222"));
+        assertThat(s.credentialsFile()).isEqualTo(creds);
+        assertThat(s.token()).isEqualTo("t0ken");
+        assertThat(s.toString()).doesNotContain("t0ken").doesNotContain("pa55").contains("token=****");
+    }
+
+    @Test
+    void validatesRoutesAndSource() {
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_ROUTES", "Order")))
+                .hasMessageContaining("OUTBOX_ROUTES must be comma-separated");
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_CLOUDEVENTS_SOURCE", " ")))
+                .hasMessageContaining("OUTBOX_CLOUDEVENTS_SOURCE must be a non-empty URI-reference");
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_CLOUDEVENTS_SOURCE", "a b")))
+                .hasMessageContaining("(was \"a b\")");
+    }
+
+    @Test
+    void createsATransportEvenWhenNoServerIsReachableYet() {
+        // Port 1 on loopback: nothing listens, the connection is refused at once.
+        try (var transport = new NatsTransportFactory().create(new TransportConfig(Map.of(
+                "OUTBOX_NATS_URL", "nats://127.0.0.1:1", "OUTBOX_NATS_ACK_TIMEOUT", "1s")))) {
+            assertThatThrownBy(() -> transport.send(List.of(new dev.outbox.relay.spi.OutboxMessage(
+                    java.util.UUID.randomUUID(), 1, "Order", "o-1", "OrderPlaced", "{}", Map.of(),
+                    java.time.Instant.now(), 1))))
+                    .isInstanceOf(TransportException.class)
+                    .hasMessageContaining("cannot connect to NATS at nats://127.0.0.1:1")
+                    .satisfies(e -> assertThat(((TransportException) e).retryable()).isTrue());
+        }
+    }
+
+    @Test
+    void classifiesNoRespondersAsPermanentAndLostPublishesAsRetryable() {
+        TransportException noStream = NatsTransport.failure(new ExecutionException(new RuntimeException(
+                new IOException("Error Publishing: 503 No Responders Available For Request"))));
+        assertThat(noStream.retryable()).isFalse();
+        assertThat(noStream.getMessage()).contains("no JetStream stream captures the subject");
+
+        assertThat(NatsTransport.failure(new CancellationException()).retryable()).isTrue();
+        assertThat(NatsTransport.failure(new ExecutionException(new IOException("Stream closed"))).retryable()).isTrue();
+    }
+}
