@@ -61,8 +61,13 @@ record KafkaSettings(String bootstrapServers, String clientId, String compressio
     static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(5);
     /** Every codec whose library kafka-clients brings along (gzip is in the JDK). */
     static final List<String> COMPRESSIONS = List.of("none", "gzip", "snappy", "lz4", "zstd");
-    /** The producer's default; a wave of events waits this long before its request is sent. */
-    static final int LINGER_MS = 5;
+    /**
+     * The relay awaits every wave before sending the next, so lingering only adds latency: the
+     * producer still batches the records that queue up while a request is in flight. Measured
+     * here (one broker on 127.0.0.1): 1-event batches took 8-11 ms with Kafka's default of 5 ms,
+     * 1.5-3 ms with 0; 500-event batches 11-18 ms either way.
+     */
+    static final int LINGER_MS = 0;
 
     static final Set<String> KEYS = Set.of(BOOTSTRAP_SERVERS, CLIENT_ID, COMPRESSION, MAX_REQUEST_SIZE, ACK_TIMEOUT,
             MAX_BLOCK, PROPERTIES_FILE, SOURCE, Router.ROUTES_KEY, Router.DEFAULT_KEY);
