@@ -1,0 +1,469 @@
+package dev.outbox.relay.transport.rabbitmq;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.BuiltinExchangeType;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.ShutdownSignalException;
+import com.rabbitmq.client.impl.ForgivingExceptionHandler;
+import dev.outbox.core.OutboxException;
+import dev.outbox.relay.internal.LogFields;
+import dev.outbox.relay.spi.OutboxMessage;
+import dev.outbox.relay.spi.SendResult;
+import dev.outbox.relay.spi.Transport;
+import dev.outbox.relay.spi.TransportException;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+
+/**
+ * Publishes outbox events to RabbitMQ with the official Java client: each event is a persistent
+ * ({@code delivery-mode 2}), mandatory message to the exchange its route names, with routing key
+ * from {@code OUTBOX_RABBITMQ_ROUTING_KEY}, in CloudEvents binary mode ({@link Publication}).
+ * Created by {@link RabbitMqTransportFactory}; called by the relay, one batch at a time.
+ *
+ * <p><b>Acknowledged</b> means RabbitMQ sent a publisher confirm ({@code basic.ack}) for the
+ * message and did not return it: it was routed to at least one queue, and persisted by every
+ * durable queue it was routed to (the broker confirms persistent messages after writing them).
+ * The whole batch is published on one channel in confirm mode and the confirms are awaited once,
+ * at most {@code OUTBOX_RABBITMQ_CONFIRM_TIMEOUT}.
+ *
+ * <p><b>Failures.</b>
+ * <ul>
+ *   <li>Unroutable (returned: the exchange exists but no queue is bound for the routing key),
+ *       no route, missing exchange (404) or access refused (403): non-retryable for those events.
+ *       A missing or refused exchange closes the channel; the other events of the batch are
+ *       published again on a fresh channel within the same call.</li>
+ *   <li>{@code basic.nack}: retryable for that event.</li>
+ *   <li>Cannot connect, connection lost, resource alarm (publishing blocked), or no confirm at all
+ *       within the timeout: the whole batch fails with a thrown {@link TransportException}
+ *       (retryable, no attempt charged); the next batch reconnects. Events confirmed before a
+ *       connection was lost are sent again then: duplicates, never loss.</li>
+ *   <li>Some but not all confirms within the timeout: the unconfirmed events fail retryable.</li>
+ * </ul>
+ *
+ * <p>The transport declares nothing (exchanges, queues and bindings are the operator's), except a
+ * missing exchange as a durable topic exchange when {@code OUTBOX_RABBITMQ_DECLARE_EXCHANGE=true}.
+ * It checks each exchange once per connection ({@code exchange.declare passive}) before publishing
+ * to it, so that a missing exchange costs no channel in the middle of a batch.
+ */
+public final class RabbitMqTransport implements Transport {
+    private static final System.Logger LOG = System.getLogger("dev.outbox.relay.transport.rabbitmq");
+    private static final String CONNECTION_NAME = "outbox-relay";
+    private static final int CONNECT_TIMEOUT_MS = 10_000;
+    private static final int CLOSE_TIMEOUT_MS = 2_000;
+    private static final int NOT_FOUND = 404;
+    private static final int ACCESS_REFUSED = 403;
+    /** RabbitMQ's channel errors name the exchange: "NOT_FOUND - no exchange 'x' in vhost '/'". */
+    private static final Pattern EXCHANGE_IN_REPLY = Pattern.compile("exchange '(.*)' in vhost");
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    private final RabbitMqSettings settings;
+    private final ConnectionFactory factory;
+    private final Object lock = new Object();
+    /** Exchanges known to exist on the current connection (checked passively). */
+    private final Set<String> knownExchanges = new HashSet<>();
+    private volatile Connection connection;
+    private volatile String blockedReason;
+    private volatile boolean closed;
+    private Channel publisher;
+    private Channel probe;
+
+    RabbitMqTransport(RabbitMqSettings settings) {
+        this.settings = settings;
+        this.factory = connectionFactory(settings);
+    }
+
+    @Override
+    public List<SendResult> send(List<OutboxMessage> batch) {
+        Map<UUID, SendResult> results = new LinkedHashMap<>();
+        List<Publication> publications = new ArrayList<>(batch.size());
+        for (OutboxMessage m : batch) {
+            try {
+                publications.add(Publication.of(m, settings));
+            } catch (TransportException e) {
+                results.put(m.id(), SendResult.failed(m.id(), e));
+            }
+        }
+        if (!publications.isEmpty()) {
+            synchronized (lock) {
+                ensureConnected();
+                publish(checkExchanges(publications, results), results);
+            }
+        }
+        List<SendResult> ordered = new ArrayList<>(batch.size());
+        for (OutboxMessage m : batch) {
+            SendResult r = results.get(m.id());
+            ordered.add(r != null ? r : SendResult.failed(m.id(),
+                    TransportException.retryable("no publisher confirm for this event", null)));
+        }
+        return ordered;
+    }
+
+    /** Closes the connection, waiting at most 2 s for the broker; a send in progress then fails. */
+    @Override
+    public void close() {
+        closed = true;
+        Connection c = connection;
+        if (c != null) {
+            c.abort(CLOSE_TIMEOUT_MS);
+        }
+    }
+
+    private void ensureConnected() {
+        if (closed) {
+            throw TransportException.retryable("the rabbitmq transport is closed", null);
+        }
+        Connection c = connection;
+        if (c == null || !c.isOpen()) {
+            dropConnection();
+            try {
+                c = factory.newConnection(CONNECTION_NAME);
+            } catch (IOException | TimeoutException | RuntimeException e) {
+                throw TransportException.retryable("cannot connect to RabbitMQ at " + settings.maskedUri() + ": "
+                        + reason(e), e);
+            }
+            c.addBlockedListener(reason -> blockedReason = reason, () -> blockedReason = null);
+            connection = c;
+            if (closed) { // close() ran while connecting and could not see this connection
+                dropConnection();
+                throw TransportException.retryable("the rabbitmq transport is closed", null);
+            }
+            LOG.log(Level.INFO, "connected to RabbitMQ {0}", LogFields.of("uri", settings.maskedUri()));
+        }
+        String blocked = blockedReason;
+        if (blocked != null) {
+            // Publishes would hang in socket writes until the alarm clears; the relay pauses instead.
+            throw TransportException.retryable("RabbitMQ blocks publishing (resource alarm: " + blocked + ")", null);
+        }
+    }
+
+    private void dropConnection() {
+        Connection c = connection;
+        connection = null;
+        publisher = null;
+        probe = null;
+        blockedReason = null;
+        knownExchanges.clear();
+        if (c != null) {
+            c.abort(CLOSE_TIMEOUT_MS);
+        }
+    }
+
+    /** Fails the events of missing or refused exchanges (declaring them if configured); returns the rest. */
+    private List<Publication> checkExchanges(List<Publication> publications, Map<UUID, SendResult> results) {
+        Set<String> exchanges = new LinkedHashSet<>();
+        publications.forEach(p -> exchanges.add(p.exchange()));
+        Map<String, String> unusable = new LinkedHashMap<>();
+        for (String exchange : exchanges) {
+            if (!knownExchanges.contains(exchange)) {
+                String problem = checkExchange(exchange);
+                if (problem == null) {
+                    knownExchanges.add(exchange);
+                } else {
+                    unusable.put(exchange, problem);
+                }
+            }
+        }
+        if (unusable.isEmpty()) {
+            return publications;
+        }
+        List<Publication> usable = new ArrayList<>(publications.size());
+        for (Publication p : publications) {
+            String problem = unusable.get(p.exchange());
+            if (problem == null) {
+                usable.add(p);
+            } else {
+                UUID id = p.message().id();
+                results.put(id, SendResult.failed(id, TransportException.permanent(problem, null)));
+            }
+        }
+        return usable;
+    }
+
+    /** {@code null} if the exchange exists (or was declared), else why it cannot be used. */
+    private String checkExchange(String exchange) {
+        try {
+            probe().exchangeDeclarePassive(exchange);
+            return null;
+        } catch (IOException | ShutdownSignalException e) {
+            AMQP.Channel.Close refused = channelError(e);
+            if (refused == null) {
+                throw connectionTrouble("checking exchange " + exchange, e);
+            }
+            if (refused.getReplyCode() != NOT_FOUND) {
+                return "exchange " + exchange + " cannot be used (RabbitMQ " + refused.getReplyText() + ")";
+            }
+        }
+        if (!settings.declareExchange()) {
+            return missingExchange(exchange);
+        }
+        try {
+            probe().exchangeDeclare(exchange, BuiltinExchangeType.TOPIC, true);
+            LOG.log(Level.INFO, "declared missing exchange {0}", LogFields.of("exchange", exchange, "type", "topic"));
+            return null;
+        } catch (IOException | ShutdownSignalException e) {
+            AMQP.Channel.Close refused = channelError(e);
+            if (refused == null) {
+                throw connectionTrouble("declaring exchange " + exchange, e);
+            }
+            return "exchange " + exchange + " does not exist and cannot be declared (RabbitMQ "
+                    + refused.getReplyText() + ")";
+        }
+    }
+
+    private String missingExchange(String exchange) {
+        return "exchange " + exchange + " does not exist (RabbitMQ 404 NOT_FOUND): create it and bind queues, route"
+                + " the event elsewhere, or set " + RabbitMqTransportFactory.DECLARE_EXCHANGE_KEY + "=true";
+    }
+
+    /** A channel for passive declarations, which close it when the exchange is missing. */
+    private Channel probe() throws IOException {
+        if (probe == null || !probe.isOpen()) {
+            probe = createChannel();
+        }
+        return probe;
+    }
+
+    private Channel publisher() throws IOException {
+        if (publisher == null || !publisher.isOpen()) {
+            Channel channel = createChannel();
+            channel.confirmSelect();
+            publisher = channel;
+        }
+        return publisher;
+    }
+
+    private Channel createChannel() throws IOException {
+        Channel channel = connection.createChannel();
+        if (channel == null) {
+            throw new IOException("no free channel number on the connection");
+        }
+        return channel;
+    }
+
+    /**
+     * Publishes everything, then waits once for the confirms. When an exchange disappeared since
+     * it was checked, the broker closes the channel (404): those events fail, the others are
+     * published again on a new channel. Each such round removes at least one exchange, so the
+     * loop ends.
+     */
+    private void publish(List<Publication> publications, Map<UUID, SendResult> results) {
+        long deadline = System.nanoTime() + settings.confirmTimeout().toNanos();
+        List<Publication> todo = publications;
+        boolean anyConfirmed = false;
+        while (!todo.isEmpty()) {
+            Channel channel;
+            try {
+                channel = publisher();
+            } catch (IOException | ShutdownSignalException e) {
+                throw connectionTrouble("opening a channel", e);
+            }
+            Confirms confirms = new Confirms();
+            channel.addConfirmListener(confirms);
+            channel.addReturnListener(confirms);
+            channel.addShutdownListener(confirms);
+            List<Publication> unpublished = new ArrayList<>();
+            Exception publishFailure = null;
+            boolean complete;
+            try {
+                for (int i = 0; i < todo.size(); i++) {
+                    Publication p = todo.get(i);
+                    long seqNo = channel.getNextPublishSeqNo();
+                    confirms.expect(seqNo, p);
+                    try {
+                        channel.basicPublish(p.exchange(), p.routingKey(), true, p.properties(), p.body());
+                    } catch (IOException | ShutdownSignalException e) {
+                        confirms.forget(seqNo);
+                        unpublished.addAll(todo.subList(i, todo.size()));
+                        publishFailure = e;
+                        break;
+                    }
+                }
+                complete = confirms.await(deadline);
+            } catch (InterruptedException e) {
+                // The relay gave up on this call (send timeout or stopping).
+                abandon();
+                Thread.currentThread().interrupt();
+                throw TransportException.retryable("interrupted while waiting for RabbitMQ's publisher confirms", e);
+            } finally {
+                channel.removeConfirmListener(confirms);
+                channel.removeReturnListener(confirms);
+                channel.removeShutdownListener(confirms);
+            }
+            Map<UUID, SendResult> outcomes = confirms.outcomes();
+            results.putAll(outcomes);
+            anyConfirmed |= !outcomes.isEmpty();
+            if (complete && unpublished.isEmpty()) {
+                return;
+            }
+            List<Publication> open = confirms.unconfirmed();
+            open.addAll(unpublished);
+            // The close reason is set before shutdown listeners run, and a publish that failed on a
+            // closed channel may be seen before them.
+            ShutdownSignalException shutdown = channel.getCloseReason();
+            if (shutdown == null && publishFailure == null) {
+                abandon();
+                String message = "no publisher confirm from RabbitMQ within " + settings.confirmTimeout() + " ("
+                        + RabbitMqTransportFactory.CONFIRM_TIMEOUT_KEY + ") for " + open.size() + " messages";
+                if (!anyConfirmed) {
+                    throw TransportException.retryable(message, null);
+                }
+                fail(open, TransportException.retryable(message, null), results);
+                return;
+            }
+            AMQP.Channel.Close refused = shutdown == null ? null : channelError(shutdown);
+            if (refused == null) {
+                throw connectionTrouble("publishing", shutdown != null ? shutdown : publishFailure);
+            }
+            publisher = null;
+            todo = afterChannelError(refused, open, results);
+        }
+    }
+
+    /** Fails the events of the exchange a channel error names; returns the others, to publish again. */
+    private List<Publication> afterChannelError(AMQP.Channel.Close refused, List<Publication> open,
+                                                Map<UUID, SendResult> results) {
+        Matcher named = EXCHANGE_IN_REPLY.matcher(refused.getReplyText());
+        String exchange = named.find() ? named.group(1) : null;
+        boolean byExchange = exchange != null
+                && (refused.getReplyCode() == NOT_FOUND || refused.getReplyCode() == ACCESS_REFUSED);
+        List<Publication> again = new ArrayList<>();
+        List<Publication> culprits = new ArrayList<>();
+        for (Publication p : open) {
+            (byExchange && p.exchange().equals(exchange) ? culprits : again).add(p);
+        }
+        if (culprits.isEmpty()) {
+            // Not attributable to an event of this batch: nothing to leave out, so no new round.
+            fail(open, TransportException.retryable("RabbitMQ closed the channel: " + refused.getReplyText(), null),
+                    results);
+            return List.of();
+        }
+        knownExchanges.remove(exchange);
+        String problem = refused.getReplyCode() == NOT_FOUND ? missingExchange(exchange)
+                : "exchange " + exchange + " cannot be used (RabbitMQ " + refused.getReplyText() + ")";
+        fail(culprits, TransportException.permanent(problem, null), results);
+        return again;
+    }
+
+    private static void fail(List<Publication> publications, TransportException failure, Map<UUID, SendResult> results) {
+        for (Publication p : publications) {
+            results.put(p.message().id(), SendResult.failed(p.message().id(), failure));
+        }
+    }
+
+    /**
+     * Gives up on a channel whose confirms are overdue, so that late confirms cannot be taken for
+     * the next batch's. The whole connection goes: closing only the channel waits for the
+     * broker's close-ok as long as an RPC may take, while aborting the connection is bounded.
+     */
+    private void abandon() {
+        dropConnection();
+    }
+
+    private TransportException connectionTrouble(String doing, Exception e) {
+        String why = e == null ? "unknown" : reason(e);
+        dropConnection();
+        return TransportException.retryable("RabbitMQ connection failed while " + doing + ": " + why, e);
+    }
+
+    /** The broker's channel-level refusal behind {@code e}, or {@code null} for connection trouble. */
+    private static AMQP.Channel.Close channelError(Exception e) {
+        Throwable t = e;
+        while (t != null && !(t instanceof ShutdownSignalException)) {
+            t = t.getCause();
+        }
+        if (t instanceof ShutdownSignalException s && !s.isHardError() && !s.isInitiatedByApplication()
+                && s.getReason() instanceof AMQP.Channel.Close c) {
+            return c;
+        }
+        return null;
+    }
+
+    /** A short description of what went wrong, from the broker's reply where there is one. */
+    private static String reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ShutdownSignalException s) {
+                if (s.getReason() instanceof AMQP.Connection.Close c) {
+                    return "RabbitMQ closed the connection: " + c.getReplyText();
+                }
+                if (s.getReason() instanceof AMQP.Channel.Close c) {
+                    return "RabbitMQ closed the channel: " + c.getReplyText();
+                }
+                if (s.getCause() != null) {
+                    continue;
+                }
+            }
+            if (t.getMessage() != null) {
+                return t.getClass().getSimpleName() + ": " + t.getMessage();
+            }
+        }
+        return e.getClass().getSimpleName();
+    }
+
+    private static ConnectionFactory connectionFactory(RabbitMqSettings settings) {
+        ConnectionFactory f = new ConnectionFactory();
+        // Defaults first: query parameters of the URI (connection_timeout, heartbeat, …) override them.
+        f.setConnectionTimeout(CONNECT_TIMEOUT_MS);
+        f.setHandshakeTimeout(CONNECT_TIMEOUT_MS);
+        // RPCs (channel open, confirm.select, passive declare) wait uninterruptibly: bound them.
+        f.setChannelRpcTimeout((int) Math.min(Integer.MAX_VALUE, settings.confirmTimeout().toMillis()));
+        // The transport reconnects on the next batch itself: a background recovery would race with
+        // the per-batch confirm tracking and replay state that belongs to the broker.
+        f.setAutomaticRecoveryEnabled(false);
+        f.setTopologyRecoveryEnabled(false);
+        f.setExceptionHandler(new QuietExceptionHandler());
+        f.setThreadFactory(r -> {
+            Thread t = new Thread(r, "outbox-rabbitmq-" + THREADS.incrementAndGet());
+            t.setDaemon(true); // a forgotten close() must not keep the JVM alive
+            return t;
+        });
+        URI uri = settings.uri();
+        try {
+            if (uri.getScheme().equalsIgnoreCase("amqps")) {
+                // setUri("amqps://…") would enable TLS that trusts every certificate; verify instead
+                // against the JVM's trust store (javax.net.ssl.trustStore) and the host name.
+                f.setUri("amqp" + uri.toString().substring(uri.getScheme().length()));
+                if (uri.getPort() < 0) {
+                    f.setPort(ConnectionFactory.DEFAULT_AMQP_OVER_SSL_PORT);
+                }
+                f.useSslProtocol(SSLContext.getDefault());
+                f.enableHostnameVerification();
+            } else {
+                f.setUri(uri);
+            }
+        } catch (URISyntaxException | GeneralSecurityException | RuntimeException e) {
+            // No cause: the client's messages may quote parts of the URI.
+            throw new OutboxException(RabbitMqTransportFactory.URI_KEY + " is not a usable AMQP URI ("
+                    + e.getClass().getSimpleName() + ") (was \"" + settings.maskedUri() + "\")");
+        }
+        return f;
+    }
+
+    /**
+     * Sends the client's own error reports (e.g. a connection driver failing when the broker goes
+     * away) to DEBUG: the transport reports those conditions itself, once, through the relay.
+     */
+    private static final class QuietExceptionHandler extends ForgivingExceptionHandler {
+        @Override
+        protected void log(String message, Throwable e) {
+            LOG.log(Level.DEBUG, "rabbitmq client: " + message, e);
+        }
+    }
+}

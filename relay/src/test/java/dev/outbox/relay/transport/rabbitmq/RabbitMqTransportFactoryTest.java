@@ -1,0 +1,149 @@
+package dev.outbox.relay.transport.rabbitmq;
+
+import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.CONFIRM_TIMEOUT_KEY;
+import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.DECLARE_EXCHANGE_KEY;
+import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.ROUTING_KEY_KEY;
+import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.SOURCE_KEY;
+import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.URI_KEY;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outbox.core.OutboxException;
+import dev.outbox.relay.spi.OutboxMessage;
+import dev.outbox.relay.spi.Transport;
+import dev.outbox.relay.spi.TransportConfig;
+import dev.outbox.relay.spi.TransportFactory;
+import dev.outbox.relay.transport.Router;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class RabbitMqTransportFactoryTest {
+    private static final String URI = "amqp://app:s3cret@rabbit.internal:5672/orders";
+    private final RabbitMqTransportFactory factory = new RabbitMqTransportFactory();
+
+    private static RabbitMqSettings settings(String... keysAndValues) {
+        Map<String, String> values = new HashMap<>();
+        values.put(URI_KEY, URI);
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            values.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return RabbitMqSettings.from(new TransportConfig(values));
+    }
+
+    private static OutboxMessage event(String aggregateType, String type) {
+        return new OutboxMessage(UUID.randomUUID(), 1, aggregateType, "o-1", type, "{}", Map.of(), Instant.EPOCH, 1);
+    }
+
+    @Test
+    void isFoundByNameAndListsEveryKeyItReadsWithTheUriAsSecret() {
+        assertThat(ServiceLoader.load(TransportFactory.class).stream().map(p -> p.get().name()))
+                .contains("rabbitmq");
+        assertThat(factory.configKeys()).containsExactlyInAnyOrder(URI_KEY, ROUTING_KEY_KEY, CONFIRM_TIMEOUT_KEY,
+                DECLARE_EXCHANGE_KEY, SOURCE_KEY, Router.ROUTES_KEY, Router.DEFAULT_KEY);
+        assertThat(factory.secretKeys()).containsExactly(URI_KEY);
+    }
+
+    @Test
+    void defaultsRouteEveryEventToTheOutboxExchangeWithAggregateTypeDotTypeAsRoutingKey() {
+        RabbitMqSettings s = settings();
+        OutboxMessage m = event("Order", "OrderPlaced");
+        assertThat(s.exchanges().destination(m)).isEqualTo("outbox");
+        assertThat(s.routingKeys().destination(m)).isEqualTo("Order.OrderPlaced");
+        assertThat(s.confirmTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.declareExchange()).isFalse();
+        assertThat(s.source()).isEqualTo("/outbox");
+    }
+
+    @Test
+    void routesPickTheExchangeAndTheTemplateTheRoutingKey() {
+        RabbitMqSettings s = settings(Router.ROUTES_KEY, "Order=orders,Order/OrderCancelled=cancellations",
+                Router.DEFAULT_KEY, "events.${aggregatetype}", ROUTING_KEY_KEY, "v1.${type}",
+                CONFIRM_TIMEOUT_KEY, "5s", DECLARE_EXCHANGE_KEY, "true", SOURCE_KEY, "/orders-service");
+        assertThat(s.exchanges().destination(event("Order", "OrderPlaced"))).isEqualTo("orders");
+        assertThat(s.exchanges().destination(event("Order", "OrderCancelled"))).isEqualTo("cancellations");
+        assertThat(s.exchanges().destination(event("Customer", "CustomerMoved"))).isEqualTo("events.Customer");
+        assertThat(s.routingKeys().destination(event("Customer", "CustomerMoved"))).isEqualTo("v1.CustomerMoved");
+        assertThat(s.confirmTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(s.declareExchange()).isTrue();
+        assertThat(s.source()).isEqualTo("/orders-service");
+    }
+
+    @Test
+    void createsWithoutConnectingSoThatTheRelayStartsWhileTheBrokerIsDown() {
+        Transport t = factory.create(new TransportConfig(Map.of(URI_KEY, "amqp://u:p@127.0.0.1:1/")));
+        t.close();
+    }
+
+    @Test
+    void requiresTheUri() {
+        assertThatThrownBy(() -> factory.create(new TransportConfig(Map.of())))
+                .isInstanceOf(OutboxException.class).hasMessage(URI_KEY + " is required");
+    }
+
+    @Test
+    void rejectsOtherSchemesWithoutShowingThePassword() {
+        assertThatThrownBy(() -> settings(URI_KEY, "http://app:s3cret@rabbit:5672/"))
+                .hasMessage(URI_KEY + " must start with amqp:// or amqps:// (was \"http://app:****@rabbit:5672/\")");
+    }
+
+    @Test
+    void rejectsAMalformedUriWithoutShowingThePassword() {
+        assertThatThrownBy(() -> settings(URI_KEY, "amqp://app:s3cr et@rab bit:5672/"))
+                .hasMessageStartingWith(URI_KEY + " must be a URI such as amqp://user:password@host:5672/vhost")
+                .hasMessageNotContaining("s3cr")
+                .hasNoCause();
+    }
+
+    @Test
+    void rejectsAUriWithoutHostOrWithSeveralPathSegments() {
+        assertThatThrownBy(() -> settings(URI_KEY, "amqp:///vhost")).hasMessageContaining("must name a host");
+        assertThatThrownBy(() -> settings(URI_KEY, "amqp://app:s3cret@rabbit/a/b"))
+                .hasMessageContaining("one virtual host").hasMessageNotContaining("s3cret");
+    }
+
+    @Test
+    void rejectsConfirmTimeoutsThatAreZeroTooLongOrNotDurations() {
+        assertThatThrownBy(() -> settings(CONFIRM_TIMEOUT_KEY, "0s"))
+                .hasMessage(CONFIRM_TIMEOUT_KEY + " must be more than 0 and at most 1h (was 0s)");
+        assertThatThrownBy(() -> settings(CONFIRM_TIMEOUT_KEY, "2h"))
+                .hasMessage(CONFIRM_TIMEOUT_KEY + " must be more than 0 and at most 1h (was 2h)");
+        assertThatThrownBy(() -> settings(CONFIRM_TIMEOUT_KEY, "soon"))
+                .hasMessageStartingWith(CONFIRM_TIMEOUT_KEY + " must be a duration");
+    }
+
+    @Test
+    void rejectsABlankRoutingKeyTemplateOrAnUnknownPlaceholderNamingItsOwnKey() {
+        assertThatThrownBy(() -> settings(ROUTING_KEY_KEY, " "))
+                .hasMessageStartingWith(ROUTING_KEY_KEY + " must not be blank");
+        assertThatThrownBy(() -> settings(ROUTING_KEY_KEY, "${aggregateid}"))
+                .hasMessage(ROUTING_KEY_KEY + " may only use ${aggregatetype} and ${type} (was \"${aggregateid}\")");
+    }
+
+    @Test
+    void rejectsAnInvalidDeclareFlagSourceOrRoute() {
+        assertThatThrownBy(() -> settings(DECLARE_EXCHANGE_KEY, "yes"))
+                .hasMessage(DECLARE_EXCHANGE_KEY + " must be true or false (was \"yes\")");
+        assertThatThrownBy(() -> settings(SOURCE_KEY, " ")).hasMessageStartingWith(SOURCE_KEY + " must be");
+        assertThatThrownBy(() -> settings(Router.ROUTES_KEY, "Order")).hasMessageStartingWith(Router.ROUTES_KEY);
+    }
+
+    @Test
+    void masksThePasswordOfAUri() {
+        assertThat(RabbitMqSettings.mask("amqp://app:s3cret@rabbit:5672/v")).isEqualTo("amqp://app:****@rabbit:5672/v");
+        assertThat(RabbitMqSettings.mask("amqp://app:p@ss@rabbit/")).isEqualTo("amqp://app:****@rabbit/");
+        assertThat(RabbitMqSettings.mask("amqp://app@rabbit/")).isEqualTo("amqp://app@rabbit/");
+        assertThat(RabbitMqSettings.mask("amqp://rabbit:5672/")).isEqualTo("amqp://rabbit:5672/");
+        assertThat(settings().maskedUri()).isEqualTo("amqp://app:****@rabbit.internal:5672/orders");
+    }
+
+    @Test
+    void acceptsTlsUrisVerifiedAgainstTheJvmTrustStore() {
+        Transport t = factory.create(new TransportConfig(Map.of(URI_KEY, "amqps://app:s3cret@rabbit.internal/orders")));
+        t.close();
+    }
+}
