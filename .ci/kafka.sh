@@ -6,6 +6,11 @@
 #   .ci/kafka.sh stop     SIGTERM the broker, SIGKILL after 30 s; succeeds if nothing runs
 #   .ci/kafka.sh status   prints running/stopped; exit 0 if running and accepting connections, else 1
 #   .ci/kafka.sh clean    stop, then delete the work dir (data and logs)
+#   .ci/kafka.sh create-topic <topic> [partitions]   create a topic (3 partitions by default)
+#   .ci/kafka.sh consume <topic> [console-consumer options]
+#                         read a topic from the beginning with Kafka's own console consumer,
+#                         keys and headers shown (Ctrl-C stops); the tools' jars are fetched
+#                         from Maven Central on first use into KAFKA_TOOLS_DIR
 #
 # Environment (all optional):
 #   KAFKA_PORT             client listener port, 127.0.0.1 only              (default 9092)
@@ -284,13 +289,58 @@ do_clean() {
   fi
 }
 
+# Kafka's command-line tools, in a directory of their own (90+ jars the broker does not need).
+TOOLS=${KAFKA_TOOLS_DIR:-$ROOT/.ci/kafka/target/tools}
+
+ensure_tools() {
+  if [[ -f "$TOOLS/.complete" ]]; then
+    return 0
+  fi
+  command -v mvn >/dev/null || die "mvn is not on PATH (needed once to copy Kafka's tools)"
+  say "copying Kafka's command-line tools to $TOOLS (first use only)"
+  local tmp="$TOOLS.partial.$$"
+  rm -rf "$tmp"
+  if ! mvn -B -q -f "$POM" -Ptools dependency:copy-dependencies -Dkafka.libs.dir="$tmp" >"$tmp.log" 2>&1; then
+    cat "$tmp.log" >&2
+    rm -rf "$tmp" "$tmp.log"
+    die "copying Kafka's tools failed"
+  fi
+  rm -f "$tmp.log"
+  touch "$tmp/.complete"
+  rm -rf "$TOOLS"
+  mv "$tmp" "$TOOLS"
+}
+
+tool() { # tool <main class> <args…>
+  ensure_tools
+  local main=$1
+  shift
+  java -Xmx256m -Dlog4j2.level=WARN -cp "$TOOLS/*" "$main" "$@"
+}
+
+do_create_topic() {
+  [[ -n "${1:-}" ]] || die "usage: $0 create-topic <topic> [partitions]"
+  tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$HOST:$PORT" --create --if-not-exists \
+    --topic "$1" --partitions "${2:-3}" --replication-factor 1
+}
+
+do_consume() {
+  [[ -n "${1:-}" ]] || die "usage: $0 consume <topic> [console-consumer options]"
+  local topic=$1
+  shift
+  tool org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$HOST:$PORT" --topic "$topic" \
+    --from-beginning --property print.key=true --property print.headers=true "$@"
+}
+
 case "${1:-}" in
   start) do_start ;;
   stop) do_stop ;;
   status) do_status ;;
   clean) do_clean ;;
+  create-topic) shift; do_create_topic "$@" ;;
+  consume) shift; do_consume "$@" ;;
   *)
-    echo "usage: $0 start|stop|status|clean" >&2
+    echo "usage: $0 start|stop|status|clean|create-topic <topic> [partitions]|consume <topic> [options]" >&2
     exit 2
     ;;
 esac
