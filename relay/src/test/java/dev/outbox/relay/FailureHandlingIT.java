@@ -46,9 +46,13 @@ class FailureHandlingIT {
     }
 
     private Instant nextAttemptAt() {
+        return nextAttemptAt("flaky");
+    }
+
+    private Instant nextAttemptAt(String aggregateId) {
         return Instant.parse(db.queryString(
                 "SELECT to_char(next_attempt_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-                        + " FROM outbox.event WHERE aggregateid = 'flaky'"));
+                        + " FROM outbox.event WHERE aggregateid = '" + aggregateId + "'"));
     }
 
     @Test
@@ -89,6 +93,26 @@ class FailureHandlingIT {
         awaitAllPublished(db, WAIT);
         assertThat(db.queryLong("SELECT count(*) FROM sink WHERE aggregateid = 'flaky' AND attempt = 5")).isEqualTo(1);
         assertThat(db.queryString("SELECT last_error FROM outbox.event WHERE aggregateid = 'flaky'")).contains("broker busy");
+    }
+
+    @Test
+    void destinationThatNamesAWaitDelaysTheRetryAndOneThatIsGoneKillsTheEventAtOnce() {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        SinkTransport sink = fixture.sink("r1").failing(m -> switch (m.aggregateId()) {
+            case "busy" -> TransportException.retryable("429", null).withRetryAfter(Duration.ofMinutes(30));
+            case "gone" -> TransportException.deadNow("410 Gone", null);
+            default -> null;
+        });
+        db.execute("INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload)"
+                + " VALUES ('Order', 'busy', 'OrderPlaced', '{}'), ('Order', 'gone', 'OrderPlaced', '{}')");
+        start(Relay.builder(relayRole, sink).clock(clock).config(fast().backoffBase(Duration.ofMillis(10))
+                .backoffCap(Duration.ofSeconds(1)).maxNonRetryableAttempts(5).build()));
+
+        await("both failed once", WAIT, () -> db.queryLong("SELECT count(*) FROM outbox.event WHERE attempts = 1") == 2);
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE aggregateid = 'gone' AND dead_at IS NOT NULL"))
+                .as("dead at once although 5 non-retryable attempts are allowed").isEqualTo(1);
+        assertThat(Duration.between(clock.instant(), nextAttemptAt("busy")))
+                .as("Retry-After wins over a 10ms backoff").isEqualTo(Duration.ofMinutes(30));
     }
 
     @Test

@@ -319,13 +319,17 @@ public final class RelayLoop implements Runnable {
         int attempts = m.attempt();
         int limit = e.retryable() ? config.maxAttempts() : config.maxNonRetryableAttempts();
         String error = (e.retryable() ? "retryable: " : "non-retryable: ") + e.getMessage();
-        if (attempts >= limit) {
+        if (attempts >= limit || e.deadNow()) {
             metrics.dead.increment();
             LOG.log(Level.WARNING, "event dead after its last attempt {0}", LogFields.of(
                     "event_id", m.id(), "trace_id", traceId(m), "type", m.type(), "attempts", attempts, "error", error));
             return new EventStore.Failure(m.id(), error, null, now);
         }
         Duration delay = retryBackoff.delay(attempts);
+        Duration asked = e.retryAfter().orElse(Duration.ZERO);
+        if (asked.compareTo(delay) > 0) {
+            delay = asked; // the destination said how long to wait
+        }
         LOG.log(Level.INFO, "event delivery failed, will retry {0}", LogFields.of(
                 "event_id", m.id(), "trace_id", traceId(m), "attempt", attempts, "retry_in_ms", delay.toMillis(),
                 "error", error));

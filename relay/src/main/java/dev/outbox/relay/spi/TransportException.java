@@ -2,27 +2,54 @@ package dev.outbox.relay.spi;
 
 import dev.outbox.core.OutboxException;
 import java.io.Serial;
+import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Why a transport could not deliver an event (in a {@link SendResult}) or a whole batch (thrown
  * from {@link Transport#send}). {@link #retryable()} tells the relay whether trying again later
  * can succeed: a broker that is down or slow is retryable; a message the broker will always
- * refuse (too large, unroutable, HTTP 400) is not.
+ * refuse (too large, unroutable, HTTP 400) is not, and the event is dead after
+ * {@code maxNonRetryableAttempts}. Two refinements for per-event failures:
+ * {@link #deadNow(String, Throwable)} when the destination said it will never take the event
+ * (HTTP 410 Gone), whatever the configured attempts; and {@link #withRetryAfter(Duration)} when the
+ * destination said how long to wait (HTTP Retry-After): the relay waits at least that long.
  */
 public class TransportException extends OutboxException {
     @Serial
     private static final long serialVersionUID = 1L;
 
     private final boolean retryable;
+    private final boolean deadNow;
+    private final Duration retryAfter;
 
     public TransportException(String message, boolean retryable) {
-        super(message);
-        this.retryable = retryable;
+        this(message, retryable, null);
     }
 
     public TransportException(String message, boolean retryable, Throwable cause) {
+        this(message, retryable, false, null, cause);
+    }
+
+    private TransportException(String message, boolean retryable, boolean deadNow, Duration retryAfter,
+                               Throwable cause) {
         super(message, cause);
         this.retryable = retryable;
+        this.deadNow = deadNow;
+        this.retryAfter = retryAfter;
+    }
+
+    /** The event can never be delivered there: it is dead at once, whatever the attempts allow. */
+    public static TransportException deadNow(String message, Throwable cause) {
+        return new TransportException(message, false, true, null, cause);
+    }
+
+    /** A retryable failure whose next attempt must wait at least {@code delay} (the relay's backoff may add more). */
+    public TransportException withRetryAfter(Duration delay) {
+        if (delay == null || delay.isNegative()) {
+            throw new IllegalArgumentException("retryAfter must be >= 0 (was " + delay + ")");
+        }
+        return new TransportException(getMessage(), true, false, delay, getCause());
     }
 
     public static TransportException retryable(String message, Throwable cause) {
@@ -35,5 +62,15 @@ public class TransportException extends OutboxException {
 
     public boolean retryable() {
         return retryable;
+    }
+
+    /** Whether the event is dead at once ({@link #deadNow}). */
+    public boolean deadNow() {
+        return deadNow;
+    }
+
+    /** The least wait before the next attempt, if the destination named one. */
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
     }
 }

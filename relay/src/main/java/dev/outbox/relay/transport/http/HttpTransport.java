@@ -144,7 +144,7 @@ public final class HttpTransport implements Transport {
             Instant until = notBefore.get(destination);
             if (until != null && now.isBefore(until)) {
                 failures[i] = TransportException.retryable("not sent: " + WebhookUrls.display(URI.create(destination))
-                        + " asked with Retry-After to wait until " + until, null);
+                        + " asked with Retry-After to wait until " + until, null).withRetryAfter(Duration.between(now, until));
                 barred++;
                 continue;
             }
@@ -308,7 +308,7 @@ public final class HttpTransport implements Transport {
             if (until != null) {
                 notBefore.merge(o.destination(), until, (a, b) -> a.isAfter(b) ? a : b);
                 return TransportException.retryable(failure.getMessage() + "; Retry-After: no request before " + until,
-                        null);
+                        null).withRetryAfter(Duration.between(clock.instant(), until));
             }
         }
         return failure;
@@ -326,7 +326,7 @@ public final class HttpTransport implements Transport {
                     + " configure the final URL", null);
         }
         if (status == 410) {
-            return TransportException.permanent(answer + " (Gone: the receiver retired this endpoint)", null);
+            return TransportException.deadNow(answer + " (Gone: the receiver retired this endpoint)", null);
         }
         if (status == 408 || status == 429 || status >= 500) {
             return TransportException.retryable(answer, null);

@@ -152,10 +152,10 @@ class HttpTransportIT extends TransportContract {
     }
 
     @Test
-    void goneEndpointMakesTheEventDeadAtOnceWithTheDefaultNonRetryableAttempts() throws Exception {
+    void goneEndpointMakesTheEventDeadAtOnceWhateverTheNonRetryableAttempts() throws Exception {
         server.respond("/" + aggregateType, n -> Response.status(410));
         write(aggregateType, 1, 1);
-        startRelay(transport(Map.of()), fast()); // maxNonRetryableAttempts defaults to 1
+        startRelay(transport(Map.of()), fast().maxNonRetryableAttempts(5)); // 410 ignores it
 
         await("the event is dead", WAIT, () -> db.queryLong("SELECT count(*) FROM outbox.event WHERE dead_at IS NOT NULL") == 1);
         assertThat(db.queryLong("SELECT attempts FROM outbox.event")).isEqualTo(1);
