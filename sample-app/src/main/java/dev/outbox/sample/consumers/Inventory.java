@@ -44,6 +44,7 @@ public final class Inventory implements EventHandler {
                     : "stale (v" + known.get().lastVersion() + " already applied): ignored";
         }
         List<String> done = new ArrayList<>();
+        List<String> backordered = new ArrayList<>();
         for (JsonObject line : event.payload().getJsonArray("lines").getValuesAs(JsonObject.class)) {
             String sku = line.getString("sku");
             int quantity = line.getInt("quantity");
@@ -56,10 +57,12 @@ public final class Inventory implements EventHandler {
                     .bind("order", event.orderId()).bind("sku", sku)
                     .bind("reserved", reserved ? quantity : 0).bind("backordered", reserved ? 0 : quantity)
                     .execute();
-            done.add(quantity + "×" + sku + (reserved ? "" : " (backordered: not enough stock)"));
+            (reserved ? done : backordered).add(quantity + "×" + sku);
         }
         saveState(handle, event, "RESERVED");
-        return "reserved " + String.join(", ", done);
+        return (done.isEmpty() ? "" : "reserved " + String.join(", ", done))
+                + (done.isEmpty() || backordered.isEmpty() ? "" : "; ")
+                + (backordered.isEmpty() ? "" : "backordered " + String.join(", ", backordered) + " (not enough stock)");
     }
     // end::reserve[]
 

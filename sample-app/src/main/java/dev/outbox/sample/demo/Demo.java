@@ -126,8 +126,10 @@ public final class Demo {
         return r.status() + " " + (r.body().containsKey("error") ? r.body().getString("error") : r.body().toString());
     }
 
+    /** Orders by their first 8 hex digits; events (UUIDv7, whose head is the time) also by their last 4. */
     private static String brief(Object id) {
-        return id.toString().substring(0, 8);
+        String s = id.toString();
+        return s.substring(0, 8) + (s.charAt(14) == '7' ? "…" + s.substring(s.length() - 4) : "");
     }
 
     private static void say(String who, String message) {
