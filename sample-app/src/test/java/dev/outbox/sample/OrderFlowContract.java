@@ -95,7 +95,7 @@ abstract class OrderFlowContract {
         EventHandler recordingInventory = (handle, event) -> {
             String effect = inventory.handle(handle, event);
             if (event.type().equals("OrderPlaced") && event.payload().getString("customer").equals(crashFor)
-                    && crashes.getAndIncrement() == 0) {
+                    && crashes.compareAndSet(0, 1)) {
                 throw new IllegalStateException("simulated crash after the effect, before the commit");
             }
             inventoryEffects.computeIfAbsent(event.id(), id -> new AtomicInteger()).incrementAndGet();
@@ -116,7 +116,7 @@ abstract class OrderFlowContract {
 
     @AfterAll
     void stop() throws Exception {
-        try (TestDatabase database = db) {
+        try {
             if (relay != null) {
                 relay.close();
             }
@@ -124,7 +124,11 @@ abstract class OrderFlowContract {
                 app.close();
             }
         } finally {
-            deleteBrokerObjects();
+            try {
+                deleteBrokerObjects();
+            } finally {
+                db.close();
+            }
         }
     }
 
@@ -238,7 +242,7 @@ abstract class OrderFlowContract {
 
     void assertStockConsistent() {
         INITIAL_STOCK.forEach((sku, initial) -> {
-            assertThat(count("SELECT available + reserved FROM sample.stock WHERE sku = '" + sku + "'")).isEqualTo(initial);
+            assertThat(count("SELECT available + reserved FROM sample.stock WHERE sku = '" + sku + "'")).isEqualTo(initial.longValue());
             assertThat(count("SELECT available FROM sample.stock WHERE sku = '" + sku + "'")).isNotNegative();
             assertThat(count("SELECT reserved FROM sample.stock WHERE sku = '" + sku + "'"))
                     .isEqualTo(count("SELECT coalesce(sum(reserved), 0) FROM sample.reservations WHERE sku = '" + sku + "'"));
