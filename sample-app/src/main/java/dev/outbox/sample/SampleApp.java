@@ -42,9 +42,6 @@ public final class SampleApp implements AutoCloseable {
     }
 
     public static void main(String[] args) throws Exception {
-        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"); // HikariCP, Kafka: only problems
-        }
         SampleConfig config = SampleConfig.fromEnvironment();
         CountDownLatch stopped = new CountDownLatch(1);
         SampleApp app = builder(config).trace(new Trace(System.out)).start();
