@@ -8,7 +8,6 @@ import dev.outbox.relay.transport.CloudEvent;
 import dev.outbox.relay.transport.Router;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,7 +45,7 @@ public final class HttpTransportFactory implements TransportFactory {
     public static final String HEADERS = "OUTBOX_WEBHOOK_HEADERS";
     /** Most requests in flight at once (default 32). */
     public static final String MAX_CONCURRENCY = "OUTBOX_WEBHOOK_MAX_CONCURRENCY";
-    public static final String SOURCE = "OUTBOX_CLOUDEVENTS_SOURCE";
+    public static final String SOURCE = CloudEvent.SOURCE_KEY;
 
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -99,15 +98,7 @@ public final class HttpTransportFactory implements TransportFactory {
         if (defaultRoute != null) {
             checkTemplate(Router.DEFAULT_KEY, defaultRoute);
         }
-        String source = config.get(SOURCE, CloudEvent.DEFAULT_SOURCE).strip();
-        if (source.isEmpty()) {
-            throw new OutboxException(SOURCE + " must be a non-empty URI-reference (was \"\")");
-        }
-        try {
-            new URI(source);
-        } catch (URISyntaxException e) {
-            throw new OutboxException(SOURCE + " must be a URI-reference such as /orders-service (was \"" + source + "\")");
-        }
+        String source = CloudEvent.source(config);
         Duration timeout = positive(TIMEOUT, config.getDuration(TIMEOUT, DEFAULT_TIMEOUT));
         Duration connectTimeout = positive(CONNECT_TIMEOUT, config.getDuration(CONNECT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT));
         int maxConcurrency = config.getInt(MAX_CONCURRENCY, DEFAULT_MAX_CONCURRENCY, 1, 1024);

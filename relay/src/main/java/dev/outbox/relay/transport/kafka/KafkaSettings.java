@@ -51,7 +51,7 @@ record KafkaSettings(String bootstrapServers, String clientId, String compressio
     static final String ACK_TIMEOUT = "OUTBOX_KAFKA_ACK_TIMEOUT";
     static final String MAX_BLOCK = "OUTBOX_KAFKA_MAX_BLOCK";
     static final String PROPERTIES_FILE = "OUTBOX_KAFKA_PROPERTIES_FILE";
-    static final String SOURCE = "OUTBOX_CLOUDEVENTS_SOURCE";
+    static final String SOURCE = CloudEvent.SOURCE_KEY;
 
     static final String DEFAULT_CLIENT_ID = "outbox-relay";
     static final String DEFAULT_ROUTE = "${aggregatetype}";
@@ -115,10 +115,7 @@ record KafkaSettings(String bootstrapServers, String clientId, String compressio
                 .map(KafkaSettings::readProperties).orElse(Map.of());
         Router router = Router.parse(config.get(Router.ROUTES_KEY).orElse(null),
                 config.get(Router.DEFAULT_KEY, DEFAULT_ROUTE));
-        String source = config.get(SOURCE, CloudEvent.DEFAULT_SOURCE).strip();
-        if (source.isEmpty()) {
-            throw new OutboxException(SOURCE + " must not be blank (was \"" + config.get(SOURCE, "") + "\")");
-        }
+        String source = CloudEvent.source(config);
         return new KafkaSettings(bootstrap, clientId, compression, maxRequestSize, ackTimeout, maxBlock, extra, router,
                 source);
     }

@@ -34,7 +34,7 @@ record NatsSettings(List<String> servers, Path credentialsFile, String token, Du
     static final String CREDENTIALS_FILE = "OUTBOX_NATS_CREDENTIALS_FILE";
     static final String TOKEN = "OUTBOX_NATS_TOKEN";
     static final String ACK_TIMEOUT = "OUTBOX_NATS_ACK_TIMEOUT";
-    static final String SOURCE = "OUTBOX_CLOUDEVENTS_SOURCE";
+    static final String SOURCE = CloudEvent.SOURCE_KEY;
     static final Duration DEFAULT_ACK_TIMEOUT = Duration.ofSeconds(30);
     static final Duration MAX_ACK_TIMEOUT = Duration.ofMinutes(10);
     static final String DEFAULT_ROUTE = "${aggregatetype}";
@@ -68,7 +68,7 @@ record NatsSettings(List<String> servers, Path credentialsFile, String token, Du
         Router router = Router.parse(config.get(Router.ROUTES_KEY).orElse(null),
                 config.get(Router.DEFAULT_KEY, DEFAULT_ROUTE));
         return new NatsSettings(servers, credentials, token == null ? null : token.strip(), ackTimeout, router,
-                source(config.get(SOURCE, CloudEvent.DEFAULT_SOURCE)));
+                CloudEvent.source(config));
     }
 
     private static List<String> servers(String value) {
@@ -102,20 +102,6 @@ record NatsSettings(List<String> servers, Path credentialsFile, String token, Du
             throw new OutboxException(CREDENTIALS_FILE + " must name a readable NATS .creds file (was \"" + value + "\")");
         }
         return path;
-    }
-
-    private static String source(String value) {
-        String source = value.strip();
-        try {
-            if (source.isEmpty()) {
-                throw new URISyntaxException(value, "empty");
-            }
-            new URI(source);
-        } catch (URISyntaxException e) {
-            throw new OutboxException(SOURCE + " must be a non-empty URI-reference such as /orders-service (was \""
-                    + value + "\")");
-        }
-        return source;
     }
 
     /** {@code url} with any user info (user:password@, token@) replaced: safe for messages and logs. */

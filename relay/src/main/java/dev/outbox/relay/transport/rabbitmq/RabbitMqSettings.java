@@ -5,7 +5,6 @@ import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.DECLA
 import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.DEFAULT_EXCHANGE;
 import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.DEFAULT_ROUTING_KEY;
 import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.ROUTING_KEY_KEY;
-import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.SOURCE_KEY;
 import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.URI_KEY;
 
 import dev.outbox.core.OutboxException;
@@ -63,16 +62,7 @@ record RabbitMqSettings(URI uri, Router exchanges, Router routingKeys, String so
             // The template is checked by Router as if it were a default route; users set this key.
             throw new OutboxException(e.getMessage().replace(Router.DEFAULT_KEY, ROUTING_KEY_KEY), e);
         }
-        String source = config.get(SOURCE_KEY, CloudEvent.DEFAULT_SOURCE).strip();
-        if (source.isEmpty()) {
-            throw new OutboxException(SOURCE_KEY + " must be a non-empty URI-reference such as /orders-service (was \"\")");
-        }
-        try {
-            new URI(source);
-        } catch (URISyntaxException e) {
-            throw new OutboxException(SOURCE_KEY + " must be a URI-reference such as /orders-service (was \""
-                    + source + "\")", e);
-        }
+        String source = CloudEvent.source(config);
         Duration confirmTimeout = config.getDuration(CONFIRM_TIMEOUT_KEY, Duration.ofSeconds(30));
         if (confirmTimeout.isNegative() || confirmTimeout.isZero() || confirmTimeout.compareTo(MAX_CONFIRM_TIMEOUT) > 0) {
             throw new OutboxException(CONFIRM_TIMEOUT_KEY + " must be more than 0 and at most 1h (was "

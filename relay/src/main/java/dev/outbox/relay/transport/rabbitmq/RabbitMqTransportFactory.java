@@ -3,6 +3,7 @@ package dev.outbox.relay.transport.rabbitmq;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportConfig;
 import dev.outbox.relay.spi.TransportFactory;
+import dev.outbox.relay.transport.CloudEvent;
 import dev.outbox.relay.transport.Router;
 import java.util.Set;
 
@@ -35,7 +36,7 @@ public final class RabbitMqTransportFactory implements TransportFactory {
     public static final String ROUTING_KEY_KEY = "OUTBOX_RABBITMQ_ROUTING_KEY";
     public static final String CONFIRM_TIMEOUT_KEY = "OUTBOX_RABBITMQ_CONFIRM_TIMEOUT";
     public static final String DECLARE_EXCHANGE_KEY = "OUTBOX_RABBITMQ_DECLARE_EXCHANGE";
-    public static final String SOURCE_KEY = "OUTBOX_CLOUDEVENTS_SOURCE";
+    public static final String SOURCE_KEY = CloudEvent.SOURCE_KEY;
     /** The exchange of events without a route when {@code OUTBOX_ROUTE_DEFAULT} is not set. */
     public static final String DEFAULT_EXCHANGE = "outbox";
     /** The routing key template when {@code OUTBOX_RABBITMQ_ROUTING_KEY} is not set. */

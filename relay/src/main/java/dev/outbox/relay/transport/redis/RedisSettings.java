@@ -34,7 +34,7 @@ record RedisSettings(String host, int port, boolean tls, int database, String us
     static final String KEY_PREFIX = "OUTBOX_REDIS_KEY_PREFIX";
     static final String MAXLEN = "OUTBOX_REDIS_MAXLEN";
     static final String TIMEOUT = "OUTBOX_REDIS_TIMEOUT";
-    static final String SOURCE = "OUTBOX_CLOUDEVENTS_SOURCE";
+    static final String SOURCE = CloudEvent.SOURCE_KEY;
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
     static final String DEFAULT_ROUTE = "${aggregatetype}";
     static final int DEFAULT_PORT = 6379;
@@ -109,10 +109,7 @@ record RedisSettings(String host, int port, boolean tls, int database, String us
         }
         Router router = Router.parse(config.get(Router.ROUTES_KEY).orElse(null),
                 config.get(Router.DEFAULT_KEY, DEFAULT_ROUTE));
-        String source = config.get(SOURCE, CloudEvent.DEFAULT_SOURCE).strip();
-        if (source.isEmpty()) {
-            throw new OutboxException(SOURCE + " must not be blank (was \"" + config.get(SOURCE).orElse("") + "\")");
-        }
+        String source = CloudEvent.source(config);
         return new RedisSettings(host, port, scheme.equals("rediss"), database, user, password, keyPrefix, maxLen,
                 timeout, router, source);
     }

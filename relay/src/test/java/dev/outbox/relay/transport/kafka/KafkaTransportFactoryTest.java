@@ -95,7 +95,7 @@ class KafkaTransportFactoryTest {
         assertThatThrownBy(() -> settings("OUTBOX_KAFKA_CLIENT_ID", "a b"))
                 .hasMessageStartingWith("OUTBOX_KAFKA_CLIENT_ID must be").hasMessageEndingWith("(was \"a b\")");
         assertThatThrownBy(() -> settings("OUTBOX_CLOUDEVENTS_SOURCE", " "))
-                .hasMessage("OUTBOX_CLOUDEVENTS_SOURCE must not be blank (was \" \")");
+                .hasMessage("OUTBOX_CLOUDEVENTS_SOURCE must be a non-empty URI-reference such as /orders-service (was \" \")");
         assertThatThrownBy(() -> settings("OUTBOX_ROUTES", "Order"))
                 .hasMessageStartingWith("OUTBOX_ROUTES must be");
     }

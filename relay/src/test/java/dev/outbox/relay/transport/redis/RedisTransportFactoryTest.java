@@ -132,7 +132,7 @@ class RedisTransportFactoryTest {
         assertThatThrownBy(() -> settings("OUTBOX_REDIS_URL", "redis://h", "OUTBOX_ROUTES", "Order"))
                 .hasMessageStartingWith("OUTBOX_ROUTES must be");
         assertThatThrownBy(() -> settings("OUTBOX_REDIS_URL", "redis://h", "OUTBOX_CLOUDEVENTS_SOURCE", " "))
-                .hasMessageStartingWith("OUTBOX_CLOUDEVENTS_SOURCE must not be blank");
+                .hasMessageStartingWith("OUTBOX_CLOUDEVENTS_SOURCE must be a non-empty URI-reference");
     }
 
     @Test
