@@ -76,6 +76,8 @@ abstract class OrderFlowContract {
     /** Customer whose OrderPlaced makes inventory crash once after its effect, before the commit. */
     volatile String crashFor = "";
     final AtomicInteger crashes = new AtomicInteger();
+    /** Customer whose OrderPlaced makes inventory fail on every attempt (a poison message). */
+    volatile String poisonFor = "";
 
     /** The app's configuration for this broker. */
     abstract SampleConfig config(String jdbcUrl);
@@ -86,6 +88,9 @@ abstract class OrderFlowContract {
     /** Deletes the broker objects this class created. */
     abstract void deleteBrokerObjects() throws Exception;
 
+    /** How many messages the broker holds in {@code consumer}'s dead-letter queue (or topic). */
+    abstract long deadLettered(String consumer) throws Exception;
+
     @BeforeAll
     void start() throws Exception {
         db = TestDatabase.create();
@@ -94,6 +99,9 @@ abstract class OrderFlowContract {
         // The crash hook is a collaborator composed here, not a flag in production code.
         EventHandler recordingInventory = (handle, event) -> {
             String effect = inventory.handle(handle, event);
+            if (event.type().equals("OrderPlaced") && event.payload().getString("customer").equals(poisonFor)) {
+                throw new IllegalStateException("simulated poison message: inventory fails on every attempt");
+            }
             if (event.type().equals("OrderPlaced") && event.payload().getString("customer").equals(crashFor)
                     && crashes.compareAndSet(0, 1)) {
                 throw new IllegalStateException("simulated crash after the effect, before the commit");
@@ -239,6 +247,27 @@ abstract class OrderFlowContract {
     }
 
     // ------------------------------------------------------------------------------------------
+
+    @Test
+    @Order(6)
+    void anEventThatKeepsFailingGoesToTheDeadLetterQueueAfterItsRetries() throws Exception {
+        poisonFor = "poison-test";
+        long before = deadLettered("inventory");
+        OrderClient.Response r = api.place(order("poison-test", line("A-1", 1)));
+        UUID event = UUID.fromString(r.body().getString("event"));
+        await("the poison message is dead-lettered", () -> {
+            try {
+                return deadLettered("inventory") == before + 1;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(count("SELECT count(*) FROM outbox.inbox WHERE consumer = 'inventory' AND event_id = '" + event + "'"))
+                .as("every attempt rolled back").isZero();
+        await("notifications, a separate consumer, still processed it", () -> count("SELECT count(*) FROM outbox.inbox"
+                + " WHERE consumer = 'notifications' AND event_id = '" + event + "'") == 1);
+        assertThat(deadLettered("notifications")).isZero();
+    }
 
     void assertStockConsistent() {
         INITIAL_STOCK.forEach((sku, initial) -> {

@@ -4,11 +4,18 @@ import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportConfig;
 import dev.outbox.relay.transport.Router;
 import dev.outbox.relay.transport.kafka.KafkaTransportFactory;
+import dev.outbox.sample.broker.KafkaListener;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** {@link OrderFlowContract} over Kafka ({@code OUTBOX_TEST_KAFKA_BOOTSTRAP}); random topics and groups, deleted after. */
 class OrderFlowKafkaIT extends OrderFlowContract {
@@ -25,6 +32,32 @@ class OrderFlowKafkaIT extends OrderFlowContract {
     Transport transport() {
         return new KafkaTransportFactory().create(new TransportConfig(Map.of(
                 "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", bootstrap, Router.DEFAULT_KEY, topic)));
+    }
+
+    /** Records in {@code <topic>.dlq} copied by {@code consumer}'s group (the listener keeps the original headers). */
+    @Override
+    long deadLettered(String consumer) throws Exception {
+        try (KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(Map.of(
+                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                     ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
+                     ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName()))) {
+            List<TopicPartition> partitions = reader.partitionsFor(topic + ".dlq").stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            reader.assign(partitions);
+            reader.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = reader.endOffsets(partitions);
+            long count = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (partitions.stream().anyMatch(tp -> reader.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+                for (var record : reader.poll(Duration.ofMillis(200))) {
+                    var header = record.headers().lastHeader(KafkaListener.CONSUMER_HEADER);
+                    if (header == null || new String(header.value(), StandardCharsets.UTF_8).equals(consumer)) {
+                        count++;
+                    }
+                }
+            }
+            return count;
+        }
     }
 
     @Override

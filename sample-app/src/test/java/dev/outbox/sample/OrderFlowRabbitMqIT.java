@@ -28,6 +28,15 @@ class OrderFlowRabbitMqIT extends OrderFlowContract {
     }
 
     @Override
+    long deadLettered(String consumer) throws Exception {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setUri(uri);
+        try (Connection c = factory.newConnection("sample-it-dlq"); Channel channel = c.createChannel()) {
+            return channel.messageCount(topology.deadLetterQueue(consumer));
+        }
+    }
+
+    @Override
     void deleteBrokerObjects() throws Exception {
         ConnectionFactory factory = new ConnectionFactory();
         factory.setUri(uri);

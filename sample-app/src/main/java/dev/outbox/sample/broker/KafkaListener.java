@@ -32,6 +32,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class KafkaListener implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> kafka;
+    /** Header of a dead-lettered record: the consumer that gave up on it (several share the topic). */
+    public static final String CONSUMER_HEADER = "x-outbox-consumer";
+
     private final KafkaProducer<byte[], byte[]> deadLetters;
     private final Thread thread;
     private volatile boolean running = true;
@@ -85,7 +88,7 @@ public final class KafkaListener implements AutoCloseable {
                     record.value());
         } catch (IllegalArgumentException e) {
             trace.line(consumer.name(), "malformed record → " + deadLetterTopic + ": " + e.getMessage());
-            deadLetter(record, deadLetterTopic);
+            deadLetter(record, deadLetterTopic, consumer.name());
             return;
         }
         for (int attempt = 1; ; attempt++) {
@@ -96,7 +99,7 @@ public final class KafkaListener implements AutoCloseable {
                 if (attempt >= retries.maxAttempts()) {
                     trace.line(consumer.name(), event.shortId() + " " + event.type() + " failed " + attempt
                             + " times → " + deadLetterTopic + ": " + e);
-                    deadLetter(record, deadLetterTopic);
+                    deadLetter(record, deadLetterTopic, consumer.name());
                     return;
                 }
                 trace.line(consumer.name(), event.shortId() + " " + event.type() + " failed (attempt " + attempt
@@ -106,10 +109,13 @@ public final class KafkaListener implements AutoCloseable {
         }
     }
 
-    private void deadLetter(ConsumerRecord<byte[], byte[]> record, String topic) {
+    /** Copies the record to the dead-letter topic, naming the consumer that gave up (header {@value #CONSUMER_HEADER}). */
+    private void deadLetter(ConsumerRecord<byte[], byte[]> record, String topic, String consumerName) {
         try {
-            deadLetters.send(new ProducerRecord<>(topic, null, record.key(), record.value(), record.headers()))
-                    .get(30, TimeUnit.SECONDS);
+            ProducerRecord<byte[], byte[]> copy = new ProducerRecord<>(topic, null, record.key(), record.value(),
+                    record.headers());
+            copy.headers().add(CONSUMER_HEADER, consumerName.getBytes(StandardCharsets.UTF_8));
+            deadLetters.send(copy).get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             // Not committing would redeliver the whole batch; stop instead, loudly.
             throw new IllegalStateException("cannot write to the dead-letter topic " + topic + ": " + e, e);
