@@ -6,8 +6,10 @@
 -- PostgreSQL folds identical notifications of one transaction into one.
 --
 -- Cost: a transaction that notified takes a cluster-wide lock while it commits, so committing
--- writers queue behind each other. Measure your write throughput with and without it (see the
--- README) before enabling it on a busy database; polling every 10-500 ms is usually enough.
+-- writers queue behind each other. Measured on the 2-core CI machine (pgbench, 4 clients, each
+-- transaction = one business row + one event): 4,870 and 4,970 tps without the trigger, 3,740
+-- and 3,870 tps with it, about 23% less in both rounds. Measure on your database before enabling
+-- it; polling every 10-500 ms (the relay's default) is usually enough.
 --
 -- Not a migration (no V prefix): apply it by hand if you want it; drop it with
 --   DROP TRIGGER event_notify ON outbox.event; DROP FUNCTION outbox.notify_event();
