@@ -63,7 +63,7 @@ final class ReplayCommand extends OperatorCommand {
             return Main.EXIT_OK;
         }
         context.out().println("re-queuing " + total + " event(s): " + request.describe());
-        ProgressBar requeue = new ProgressBar(context.out(), total);
+        ProgressBar requeue = new ProgressBar(context.err(), total);
         ReplayResult result = ops.replay(request, requeue);
         requeue.finish();
         if (noWait) {
@@ -71,7 +71,7 @@ final class ReplayCommand extends OperatorCommand {
             return Main.EXIT_OK;
         }
         context.out().println("waiting for the relays to deliver them again");
-        ProgressBar delivery = new ProgressBar(context.out(), result.requeued());
+        ProgressBar delivery = new ProgressBar(context.err(), result.requeued());
         long deadline = System.nanoTime() + wait.toNanos();
         long pending;
         while ((pending = ops.replayPending(result)) > 0) {
