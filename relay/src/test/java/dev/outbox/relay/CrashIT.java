@@ -70,6 +70,32 @@ class CrashIT {
     }
 
     @Test
+    void theSlotsOfAKilledInstanceAreTakenOverWithinSeconds() throws Exception {
+        Events.insert(db, 3_000, 60, "OrderPlaced");
+        SinkTransport sink = new SinkTransport(db.jdbcUrl(), "survivor").slowPerEvent(Duration.ofMillis(1));
+        Process victim = RelayProcess.start(db.jdbcUrl(), "victim", BATCH, 1);
+        try (Relay survivor = Relay.builder(Events.relayRoleDataSource(db), sink).config(fastConfig()).build().start()) {
+            await("both instances own slots", WAIT, () -> db.queryLong("SELECT count(DISTINCT pid) FROM pg_locks"
+                    + " WHERE locktype = 'advisory' AND objsubid = 2 AND database = (SELECT oid FROM pg_database"
+                    + " WHERE datname = current_database())") == 2 && survivor.stats().ownedSlots().size() == 32);
+            victim.destroyForcibly();
+            assertThat(victim.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            long killed = System.nanoTime();
+            await("the survivor owns all 64 slots", Duration.ofSeconds(10),
+                    () -> survivor.stats().ownedSlots().size() == 64);
+            Duration takeover = Duration.ofNanos(System.nanoTime() - killed);
+            System.out.printf("slots taken over %d ms after kill -9%n", takeover.toMillis());
+            awaitAllPublished(db, WAIT);
+        } finally {
+            victim.destroyForcibly();
+        }
+        Events.Received received = Events.received(db);
+        assertThat(received.distinct()).isEqualTo(3_000);
+        assertThat(received.keysOutOfOrder()).isEmpty();
+        assertThat(received.duplicates()).isLessThanOrEqualTo(BATCH);
+    }
+
+    @Test
     void terminatedSessionsReconnectAndContinueWithoutLoss() {
         Events.insert(db, 3_000, 50, "OrderPlaced");
         SinkTransport sink = new SinkTransport(db.jdbcUrl(), "r1").slow(Duration.ofMillis(10));
