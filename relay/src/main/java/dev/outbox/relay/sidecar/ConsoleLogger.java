@@ -40,7 +40,7 @@ final class ConsoleLogger implements System.Logger {
 
     @Override
     public boolean isLoggable(Level level) {
-        return level != Level.OFF && level.getSeverity() >= ConsoleLoggerFinder.settings().threshold().getSeverity();
+        return level != Level.OFF && level.getSeverity() >= ConsoleLoggerFinder.settings().thresholdFor(name).getSeverity();
     }
 
     @Override

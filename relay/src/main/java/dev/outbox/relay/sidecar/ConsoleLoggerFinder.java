@@ -2,6 +2,7 @@ package dev.outbox.relay.sidecar;
 
 import java.io.PrintStream;
 import java.lang.System.Logger.Level;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -44,8 +45,20 @@ public final class ConsoleLoggerFinder extends System.LoggerFinder {
 
     /** The finder's current configuration. */
     record Settings(SidecarConfig.LogFormat format, Level threshold, PrintStream out) {
+        /**
+         * Broker clients whose INFO records are their whole configuration and every metadata
+         * change: below DEBUG they show only warnings and errors, so the sidecar's INFO log stays
+         * about the relay.
+         */
+        private static final List<String> CHATTY = List.of("org.apache.kafka.");
+
         PrintStream stream() {
             return out != null ? out : System.err;
+        }
+
+        /** The threshold of the logger {@code name}. */
+        Level thresholdFor(String name) {
+            return threshold == Level.INFO && CHATTY.stream().anyMatch(name::startsWith) ? Level.WARNING : threshold;
         }
     }
 }

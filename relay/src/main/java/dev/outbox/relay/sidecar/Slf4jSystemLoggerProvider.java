@@ -16,11 +16,9 @@ import org.slf4j.spi.MDCAdapter;
 import org.slf4j.spi.SLF4JServiceProvider;
 
 /**
- * An SLF4J provider that forwards to {@link System.Logger}, so that HikariCP's and the Kafka
- * client's logs come out of the sidecar in the same format as the relay's
- * ({@link ConsoleLoggerFinder}). The Kafka client's INFO records (its whole configuration, version,
- * producer ids, every metadata change) are written at DEBUG: at INFO the sidecar shows only what
- * the relay says, plus the client's warnings and errors.
+ * An SLF4J provider that forwards to {@link System.Logger}, so that HikariCP's and the broker
+ * clients' logs come out of the sidecar in the same format as the relay's
+ * ({@link ConsoleLoggerFinder}, which also decides which of them to show). Levels map one to one.
  *
  * <p>Deliberately not listed in {@code META-INF/services}: an application that embeds the relay
  * keeps its own SLF4J binding. {@code relay run} selects it with the system property
@@ -71,15 +69,11 @@ public final class Slf4jSystemLoggerProvider implements SLF4JServiceProvider {
         @Serial
         private static final long serialVersionUID = 1L;
 
-        private static final String KAFKA = "org.apache.kafka.";
-
         private final transient System.Logger target;
-        private final System.Logger.Level info;
 
         ForwardingLogger(String name) {
             this.name = name;
             this.target = System.getLogger(name);
-            this.info = name.startsWith(KAFKA) ? System.Logger.Level.DEBUG : System.Logger.Level.INFO;
         }
 
         @Override
@@ -94,7 +88,7 @@ public final class Slf4jSystemLoggerProvider implements SLF4JServiceProvider {
 
         @Override
         public boolean isInfoEnabled() {
-            return target.isLoggable(info);
+            return target.isLoggable(System.Logger.Level.INFO);
         }
 
         @Override
@@ -119,7 +113,7 @@ public final class Slf4jSystemLoggerProvider implements SLF4JServiceProvider {
             target.log(switch (level) {
                 case TRACE -> System.Logger.Level.TRACE;
                 case DEBUG -> System.Logger.Level.DEBUG;
-                case INFO -> info;
+                case INFO -> System.Logger.Level.INFO;
                 case WARN -> System.Logger.Level.WARNING;
                 case ERROR -> System.Logger.Level.ERROR;
             }, message, throwable);

@@ -77,6 +77,21 @@ class ConsoleLoggerFinderTest {
     }
 
     @Test
+    void chattyBrokerClientsShowOnlyWarningsAtInfoAndEverythingAtDebug() {
+        org.slf4j.Logger kafka = new Slf4jSystemLoggerProvider().getLoggerFactory()
+                .getLogger("org.apache.kafka.clients.producer.ProducerConfig");
+        ConsoleLoggerFinder.configure(SidecarConfig.LogFormat.TEXT, Level.INFO, out);
+        kafka.info("ProducerConfig values: …");
+        kafka.warn("metadata refresh failed");
+        assertThat(single()).contains("WARN").endsWith("metadata refresh failed");
+
+        bytes.reset();
+        ConsoleLoggerFinder.configure(SidecarConfig.LogFormat.TEXT, Level.DEBUG, out);
+        kafka.info("ProducerConfig values: …");
+        assertThat(single()).contains("INFO").endsWith("ProducerConfig values: …");
+    }
+
+    @Test
     void forwardsSlf4jCallsToTheSystemLogger() {
         ConsoleLoggerFinder.configure(SidecarConfig.LogFormat.JSON, Level.INFO, out);
         // HikariCP's loggers are looked up by class name through SLF4J; the finder answers for any name.
