@@ -140,7 +140,7 @@ public final class RelayLoop implements Runnable {
         try {
             c.setAutoCommit(false);
             try (PreparedStatement s = c.prepareStatement("SELECT set_config('application_name', ?, false)")) {
-                s.setString(1, "outbox-relay:" + config.instanceName());
+                s.setString(1, SlotOwnership.APPLICATION_NAME_PREFIX + config.instanceName());
                 s.execute();
             }
             if (config.listenNotify()) {

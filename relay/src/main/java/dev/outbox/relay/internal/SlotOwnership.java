@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
@@ -25,6 +26,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * one database do not collide) and the slot number or pid.
  */
 public final class SlotOwnership {
+    /** Relay sessions set {@code application_name} to this prefix + their instance name, so tools can name them. */
+    public static final String APPLICATION_NAME_PREFIX = "outbox-relay:";
+
     private final int slotClass;
     private final int memberClass;
     private final Set<Integer> owned = new TreeSet<>();
@@ -95,26 +99,20 @@ public final class SlotOwnership {
         }
         int fairShare = (EventStore.SLOTS + Math.max(members, 1) - 1) / Math.max(members, 1);
         if (owned.size() > fairShare) {
-            List<Integer> release = new java.util.ArrayList<>(owned);
+            List<Integer> release = new ArrayList<>(owned);
             Collections.shuffle(release);
-            for (Integer slot : release.subList(0, owned.size() - fairShare)) {
-                unlock(c, slot);
-            }
+            unlock(c, release.subList(0, owned.size() - fairShare));
         } else if (owned.size() < fairShare) {
-            List<Integer> free = new java.util.ArrayList<>();
+            List<Integer> free = new ArrayList<>();
             for (int slot = 0; slot < EventStore.SLOTS; slot++) {
                 if (!owned.contains(slot) && !taken.contains(slot)) {
                     free.add(slot);
                 }
             }
-            // Start at a random free slot so that joining instances do not all race for slot 0.
+            // Start at a random free slot so that joining instances do not all race for slot 0. A
+            // slot another instance grabs meanwhile is simply not ours; the next round tries others.
             Collections.rotate(free, free.isEmpty() ? 0 : ThreadLocalRandom.current().nextInt(free.size()));
-            for (Integer slot : free) {
-                if (owned.size() >= fairShare) {
-                    break;
-                }
-                tryLock(c, slot);
-            }
+            tryLock(c, free.subList(0, Math.min(free.size(), fairShare - owned.size())));
         }
     }
 
@@ -126,25 +124,30 @@ public final class SlotOwnership {
         owned.clear();
     }
 
-    private void tryLock(Connection c, int slot) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT pg_try_advisory_lock(?, ?)")) {
-            s.setInt(1, slotClass);
-            s.setInt(2, slot);
+    /** Tries to lock the slots, in one round trip; keeps those it got. */
+    private void tryLock(Connection c, List<Integer> slots) throws SQLException {
+        if (slots.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT slot FROM unnest(?::int[]) AS slot WHERE pg_try_advisory_lock(?, slot)")) {
+            s.setArray(1, c.createArrayOf("int4", slots.toArray()));
+            s.setInt(2, slotClass);
             try (ResultSet r = s.executeQuery()) {
-                r.next();
-                if (r.getBoolean(1)) {
-                    owned.add(slot);
+                while (r.next()) {
+                    owned.add(r.getInt(1));
                 }
             }
         }
     }
 
-    private void unlock(Connection c, int slot) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_unlock(?, ?)")) {
+    /** Releases the slots, in one round trip. */
+    private void unlock(Connection c, List<Integer> slots) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_unlock(?, slot) FROM unnest(?::int[]) AS slot")) {
             s.setInt(1, slotClass);
-            s.setInt(2, slot);
+            s.setArray(2, c.createArrayOf("int4", slots.toArray()));
             s.execute();
         }
-        owned.remove(slot);
+        slots.forEach(owned::remove);
     }
 }

@@ -52,7 +52,6 @@ import javax.sql.DataSource;
 public final class Operations {
     /** Largest number of rows one replay statement re-queues. */
     public static final int REPLAY_BATCH_SIZE = 1000;
-    private static final String APPLICATION_NAME_PREFIX = "outbox-relay:";
 
     private final DataSource dataSource;
     private final String schema;
@@ -175,8 +174,8 @@ public final class Operations {
         if (applicationName == null || applicationName.isEmpty()) {
             return "pid-" + pid; // a session that changed its application_name after taking locks
         }
-        return applicationName.startsWith(APPLICATION_NAME_PREFIX)
-                ? applicationName.substring(APPLICATION_NAME_PREFIX.length()) : applicationName;
+        return applicationName.startsWith(SlotOwnership.APPLICATION_NAME_PREFIX)
+                ? applicationName.substring(SlotOwnership.APPLICATION_NAME_PREFIX.length()) : applicationName;
     }
 
     // ---------------------------------------------------------------------------- dead letters
