@@ -3,6 +3,7 @@ package dev.outbox.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outbox.testing.Await;
 import dev.outbox.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -165,15 +166,10 @@ class InboxIT {
         assertThat(db.queryLong("SELECT count(*) FROM effects")).isEqualTo(1);
     }
 
-    private static void awaitLockWaiters(int count) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (db.queryLong("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                + " AND wait_event_type = 'Lock'") < count) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no transaction waited for the lock within 30 s");
-            }
-            Thread.sleep(10);
-        }
+    private static void awaitLockWaiters(int count) {
+        Await.await(count + " transaction(s) waiting for a lock", Duration.ofSeconds(30), () -> db.queryLong(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+                >= count);
     }
 
     @Test

@@ -15,6 +15,7 @@ import dev.outbox.sample.consumers.Inventory;
 import dev.outbox.sample.consumers.ReceivedEvent;
 import dev.outbox.sample.consumers.Trace;
 import dev.outbox.sample.demo.OrderClient;
+import dev.outbox.testing.Await;
 import dev.outbox.testing.TestDatabase;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -37,7 +39,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -255,13 +256,7 @@ abstract class OrderFlowContract {
         long before = deadLettered("inventory");
         OrderClient.Response r = api.place(order("poison-test", line("A-1", 1)));
         UUID event = UUID.fromString(r.body().getString("event"));
-        await("the poison message is dead-lettered", () -> {
-            try {
-                return deadLettered("inventory") == before + 1;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        await("the poison message is dead-lettered", () -> deadLettered("inventory") == before + 1);
         assertThat(count("SELECT count(*) FROM outbox.inbox WHERE consumer = 'inventory' AND event_id = '" + event + "'"))
                 .as("every attempt rolled back").isZero();
         await("notifications, a separate consumer, still processed it", () -> count("SELECT count(*) FROM outbox.inbox"
@@ -298,14 +293,8 @@ abstract class OrderFlowContract {
         return jdbi.withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
     }
 
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT.toSeconds() + " s: " + what);
-            }
-            Thread.sleep(50);
-        }
+    static void await(String what, Callable<Boolean> condition) {
+        Await.await(what, WAIT, condition);
     }
 
     static JsonObject randomOrder(String customer, Random random) {

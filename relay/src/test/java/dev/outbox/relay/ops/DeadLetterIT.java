@@ -1,6 +1,6 @@
 package dev.outbox.relay.ops;
 
-import static dev.outbox.relay.testing.Events.await;
+import static dev.outbox.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.relay.Relay;

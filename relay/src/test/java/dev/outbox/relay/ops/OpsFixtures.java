@@ -5,7 +5,7 @@ import java.util.UUID;
 import javax.sql.DataSource;
 import org.postgresql.ds.PGSimpleDataSource;
 
-/** Shared test support: a data source acting as outbox_relay, crafted rows, polling with a deadline. */
+/** Shared test support: a superuser data source and crafted rows in a given delivery state. */
 final class OpsFixtures {
     private OpsFixtures() {
     }

@@ -3,6 +3,7 @@ package dev.outbox.relay.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.relay.transport.log.LogTransportFactory;
+import dev.outbox.testing.Await;
 import dev.outbox.testing.TestDatabase;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -165,25 +167,9 @@ class SidecarIT {
         }
     }
 
-    @FunctionalInterface
-    private interface Probe<T> {
-        T get() throws Exception;
-    }
-
     /** Polls until the probe returns non-null, failing after the deadline. */
-    private static <T> T await(String what, Probe<T> probe) throws Exception {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (true) {
-            T value = probe.get();
-            if (value != null) {
-                return value;
-            }
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.onSpinWait();
-            TimeUnit.MILLISECONDS.sleep(20); // poll interval, not synchronisation: the deadline decides
-        }
+    private static <T> T await(String what, Callable<T> probe) {
+        return Await.awaitValue(what, DEADLINE, probe);
     }
 
 }

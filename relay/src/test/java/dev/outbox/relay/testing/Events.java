@@ -1,5 +1,7 @@
 package dev.outbox.relay.testing;
 
+import static dev.outbox.testing.Await.await;
+
 import dev.outbox.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -13,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -45,22 +46,6 @@ public final class Events {
 
     public static void createSink(TestDatabase db) {
         db.execute(SinkTransport.TABLE_DDL);
-    }
-
-    /** Polls until {@code condition} holds, failing after {@code timeout}. */
-    public static void await(String what, Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out after " + timeout + " waiting for: " + what);
-            }
-            try {
-                Thread.sleep(20); // polling interval, not synchronisation
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for: " + what, e);
-            }
-        }
     }
 
     /** Waits until every event is published (or deleted) and none is dead or waiting. */

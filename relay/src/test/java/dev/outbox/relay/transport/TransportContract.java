@@ -1,6 +1,6 @@
 package dev.outbox.relay.transport;
 
-import static dev.outbox.relay.testing.Events.await;
+import static dev.outbox.testing.Await.await;
 import static dev.outbox.relay.testing.Events.awaitAllPublished;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -160,13 +160,7 @@ public abstract class TransportContract {
     }
 
     protected void awaitReceived(int count) {
-        await(count + " messages at the consumer", WAIT, () -> {
-            try {
-                return received().size() >= count;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        await(count + " messages at the consumer", WAIT, () -> received().size() >= count);
     }
 
     @Test

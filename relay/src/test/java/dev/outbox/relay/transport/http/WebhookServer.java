@@ -2,6 +2,7 @@ package dev.outbox.relay.transport.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.outbox.testing.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -86,19 +87,15 @@ final class WebhookServer implements AutoCloseable {
     }
 
     /** Starts again on the same port (retrying while the old socket lingers). */
-    synchronized void restart() throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
+    synchronized void restart() {
+        Await.await("port " + port + " to be free again", Duration.ofSeconds(10), () -> {
             try {
                 bind(port);
-                return;
-            } catch (BindException e) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw e;
-                }
-                Thread.sleep(50); // polling for the port, not synchronisation
+                return true;
+            } catch (BindException stillInUse) {
+                return false;
             }
-        }
+        });
     }
 
     @Override
