@@ -5,6 +5,7 @@ import static dev.outbox.relay.testing.Events.awaitAllPublished;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.relay.testing.Events;
+import dev.outbox.relay.testing.RelayDatabase;
 import dev.outbox.relay.testing.RelayProcess;
 import dev.outbox.relay.testing.SinkTransport;
 import dev.outbox.testing.TestDatabase;
@@ -14,25 +15,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Crashes at any instant cause duplicates, never loss, and never break per-key order. */
 class CrashIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final int BATCH = 100;
+    @RegisterExtension
+    final RelayDatabase fixture = new RelayDatabase();
     private TestDatabase db;
 
     @BeforeEach
-    void createDatabase() {
-        db = TestDatabase.create();
-        Events.createSink(db);
-    }
-
-    @AfterEach
-    void dropDatabase() {
-        db.close();
+    void database() {
+        db = fixture.db();
     }
 
     @Test

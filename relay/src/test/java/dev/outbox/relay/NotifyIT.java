@@ -4,28 +4,25 @@ import static dev.outbox.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.relay.testing.Events;
+import dev.outbox.relay.testing.RelayDatabase;
 import dev.outbox.relay.testing.SinkTransport;
 import dev.outbox.testing.TestDatabase;
 import java.nio.file.Files;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The optional LISTEN/NOTIFY wake-up (sql/optional/notify_on_insert.sql). */
 class NotifyIT {
+    @RegisterExtension
+    final RelayDatabase fixture = new RelayDatabase();
     private TestDatabase db;
 
     @BeforeEach
-    void createDatabase() throws Exception {
-        db = TestDatabase.create();
-        Events.createSink(db);
+    void database() throws Exception {
+        db = fixture.db();
         db.execute(Files.readString(TestDatabase.sqlDirectory().resolve("optional/notify_on_insert.sql")));
-    }
-
-    @AfterEach
-    void dropDatabase() {
-        db.close();
     }
 
     @Test

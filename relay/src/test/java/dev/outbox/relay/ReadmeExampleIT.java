@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.testing.Events;
+import dev.outbox.relay.testing.RelayDatabase;
 import dev.outbox.relay.testing.SinkTransport;
 import dev.outbox.testing.TestDatabase;
 import java.time.Duration;
@@ -13,23 +14,19 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The README's embedded-relay snippet (between the tags), compiled and run. */
 class ReadmeExampleIT {
+    @RegisterExtension
+    static final RelayDatabase FIXTURE = new RelayDatabase();
     private static TestDatabase db;
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create();
-        Events.createSink(db);
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
+    static void database() {
+        db = FIXTURE.db();
     }
 
     static void runEmbedded(DataSource dataSource, Transport transport, CountDownLatch shutdown)

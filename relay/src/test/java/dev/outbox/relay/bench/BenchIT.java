@@ -3,26 +3,24 @@ package dev.outbox.relay.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.relay.testing.Events;
+import dev.outbox.relay.testing.RelayDatabase;
 import dev.outbox.testing.TestDatabase;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The benchmark runs end to end (small, so CI stays fast; its numbers are not asserted). */
 class BenchIT {
+    @RegisterExtension
+    static final RelayDatabase FIXTURE = new RelayDatabase();
     private static TestDatabase db;
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create();
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
+    static void database() {
+        db = FIXTURE.db();
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.outbox.relay.example;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.relay.testing.Events;
+import dev.outbox.relay.testing.RelayDatabase;
 import dev.outbox.testing.TestDatabase;
 import java.io.File;
 import java.io.IOException;
@@ -15,23 +16,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The README's custom transport, built into its own jar and run by the sidecar from relay.jar. */
 class CustomTransportIT {
+    @RegisterExtension
+    final RelayDatabase fixture = new RelayDatabase();
     private TestDatabase db;
 
     @BeforeEach
-    void createDatabase() {
-        db = TestDatabase.create();
-    }
-
-    @AfterEach
-    void dropDatabase() {
-        db.close();
+    void database() {
+        db = fixture.db();
     }
 
     @Test

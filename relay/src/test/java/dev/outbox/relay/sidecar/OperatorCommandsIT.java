@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.outbox.relay.Relay;
 import dev.outbox.relay.RelayConfig;
 import dev.outbox.relay.testing.Events;
+import dev.outbox.relay.testing.RelayDatabase;
 import dev.outbox.relay.testing.SinkTransport;
 import dev.outbox.testing.TestDatabase;
 import java.io.ByteArrayOutputStream;
@@ -12,23 +13,19 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The operator commands of relay.jar, run in-process against the real PostgreSQL. */
 class OperatorCommandsIT {
+    @RegisterExtension
+    final RelayDatabase fixture = new RelayDatabase();
     private TestDatabase db;
 
     @BeforeEach
-    void createDatabase() {
-        db = TestDatabase.create();
-        Events.createSink(db);
-    }
-
-    @AfterEach
-    void dropDatabase() {
-        db.close();
+    void database() {
+        db = fixture.db();
     }
 
     private record Run(int exitCode, String out, String err) {

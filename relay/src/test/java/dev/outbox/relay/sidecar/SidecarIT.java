@@ -2,6 +2,7 @@ package dev.outbox.relay.sidecar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outbox.relay.testing.RelayDatabase;
 import dev.outbox.relay.transport.log.LogTransportFactory;
 import dev.outbox.testing.Await;
 import dev.outbox.testing.TestDatabase;
@@ -26,26 +27,23 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code relay run} in-process against a real database, with the log transport writing to a captured stream. */
 class SidecarIT {
     private static final Duration DEADLINE = Duration.ofSeconds(30);
     private static final Pattern HTTP_PORT = Pattern.compile("\"http_port\":(\\d+)");
 
+    @RegisterExtension
+    static final RelayDatabase FIXTURE = new RelayDatabase();
     private static TestDatabase db;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create();
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
+    static void database() {
+        db = FIXTURE.db();
     }
 
     @Test
