@@ -57,7 +57,6 @@ public final class SidecarConfig {
     static final String MASK = "****";
 
     private static final String PREFIX = "OUTBOX_";
-    private static final Pattern INTEGER = Pattern.compile("[+-]?\\d{1,10}");
     private static final Pattern RELAY_PROPERTY = Pattern.compile("relay\\.([A-Za-z]+)");
     private static final Pattern URL_PASSWORD = Pattern.compile("(?i)([?&;][^=&;]*password=)[^&;]*");
 
@@ -269,6 +268,8 @@ public final class SidecarConfig {
         private final List<String> secretValues = new ArrayList<>();
         private final Map<String, String> transportValues = new TreeMap<>();
         private Map<String, String> values = Map.of();
+        /** The same values, with the typed getters transports use. */
+        private TransportConfig typed = new TransportConfig(Map.of());
 
         private String jdbcUrl;
         private String jdbcUser;
@@ -308,6 +309,7 @@ public final class SidecarConfig {
             });
             merged.keySet().removeIf(k -> k.startsWith(TEST_PREFIX));
             values = merged;
+            typed = new TransportConfig(merged);
 
             selectTransport();
             checkKeys();
@@ -549,54 +551,26 @@ public final class SidecarConfig {
         }
 
         private int integer(String key, int defaultValue, int min, int max) {
-            String raw = value(key);
             int result = defaultValue;
-            if (raw != null) {
-                Integer parsed = parseInt(key, raw);
-                if (parsed != null && (parsed < min || parsed > max)) {
-                    problems.add(key + " must be between " + min + " and " + max + " (was " + parsed + ")");
-                } else if (parsed != null) {
-                    result = parsed;
-                }
+            try {
+                result = typed.getInt(key, defaultValue, min, max);
+            } catch (OutboxException e) {
+                problems.add(e.getMessage());
             }
             settings.put(key, String.valueOf(result));
             return result;
-        }
-
-        private Integer parseInt(String key, String raw) {
-            try {
-                if (INTEGER.matcher(raw.trim()).matches()) {
-                    return Integer.parseInt(raw.trim());
-                }
-            } catch (NumberFormatException tooLarge) {
-                // reported below
-            }
-            problems.add(key + " must be a whole number (was \"" + raw + "\")");
-            return null;
         }
 
         private boolean bool(String key, boolean defaultValue) {
-            String raw = value(key);
             boolean result = defaultValue;
-            if (raw != null) {
-                Boolean parsed = parseBoolean(raw);
-                if (parsed == null) {
-                    problems.add(key + " must be true or false (was \"" + raw + "\")");
-                } else {
-                    result = parsed;
-                }
+            try {
+                result = typed.getBoolean(key, defaultValue);
+            } catch (OutboxException e) {
+                problems.add(e.getMessage());
             }
             settings.put(key, String.valueOf(result));
             return result;
         }
-    }
-
-    private static Boolean parseBoolean(String raw) {
-        return switch (raw.trim().toLowerCase(Locale.ROOT)) {
-            case "true" -> Boolean.TRUE;
-            case "false" -> Boolean.FALSE;
-            default -> null;
-        };
     }
 
     /** An env key bound to one {@link RelayConfig.Builder} setter. */
@@ -618,18 +592,8 @@ public final class SidecarConfig {
 
         static RelayKey integer(String key, String property, Function<RelayConfig, Integer> getter,
                                 BiConsumer<RelayConfig.Builder, Integer> setter) {
-            return new RelayKey(key, property, (b, raw) -> {
-                if (!INTEGER.matcher(raw.trim()).matches()) {
-                    throw new OutboxException(key + " must be a whole number (was \"" + raw + "\")");
-                }
-                int value;
-                try {
-                    value = Integer.parseInt(raw.trim());
-                } catch (NumberFormatException e) {
-                    throw new OutboxException(key + " must be a whole number (was \"" + raw + "\")", e);
-                }
-                setter.accept(b, value);
-            }, c -> String.valueOf(getter.apply(c)));
+            return new RelayKey(key, property, (b, raw) -> setter.accept(b, TransportConfig.parseInt(key, raw)),
+                    c -> String.valueOf(getter.apply(c)));
         }
 
         static RelayKey duration(String key, String property, Function<RelayConfig, Duration> getter,
@@ -640,13 +604,8 @@ public final class SidecarConfig {
 
         static RelayKey bool(String key, String property, Function<RelayConfig, Boolean> getter,
                              BiConsumer<RelayConfig.Builder, Boolean> setter) {
-            return new RelayKey(key, property, (b, raw) -> {
-                Boolean value = parseBoolean(raw);
-                if (value == null) {
-                    throw new OutboxException(key + " must be true or false (was \"" + raw + "\")");
-                }
-                setter.accept(b, value);
-            }, c -> String.valueOf(getter.apply(c)));
+            return new RelayKey(key, property, (b, raw) -> setter.accept(b, TransportConfig.parseBoolean(key, raw)),
+                    c -> String.valueOf(getter.apply(c)));
         }
     }
 }

@@ -34,15 +34,11 @@ public final class TransportConfig {
         if (value == null) {
             return defaultValue;
         }
-        try {
-            int parsed = Integer.parseInt(value.trim());
-            if (parsed < min || parsed > max) {
-                throw new OutboxException(key + " must be between " + min + " and " + max + " (was " + value + ")");
-            }
-            return parsed;
-        } catch (NumberFormatException e) {
-            throw new OutboxException(key + " must be a whole number (was \"" + value + "\")", e);
+        int parsed = parseInt(key, value);
+        if (parsed < min || parsed > max) {
+            throw new OutboxException(key + " must be between " + min + " and " + max + " (was " + value + ")");
         }
+        return parsed;
     }
 
     public Duration getDuration(String key, Duration defaultValue) {
@@ -52,9 +48,20 @@ public final class TransportConfig {
 
     public boolean getBoolean(String key, boolean defaultValue) {
         String value = values.get(key);
-        if (value == null) {
-            return defaultValue;
+        return value == null ? defaultValue : parseBoolean(key, value);
+    }
+
+    /** Parses a whole number, failing with a message naming the key and the value. */
+    public static int parseInt(String key, String value) {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new OutboxException(key + " must be a whole number (was \"" + value + "\")", e);
         }
+    }
+
+    /** Parses {@code true} or {@code false} (any case), failing with a message naming the key and the value. */
+    public static boolean parseBoolean(String key, String value) {
         return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
             case "true" -> true;
             case "false" -> false;
