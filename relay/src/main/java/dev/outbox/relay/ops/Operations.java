@@ -52,6 +52,8 @@ import javax.sql.DataSource;
 public final class Operations {
     /** Largest number of rows one replay statement re-queues. */
     public static final int REPLAY_BATCH_SIZE = 1000;
+    /** A reading that takes longer is a database in trouble: fail rather than hang a scrape. */
+    private static final int QUERY_TIMEOUT_SECONDS = 5;
 
     private final DataSource dataSource;
     private final String schema;
@@ -98,27 +100,17 @@ public final class Operations {
      */
     public StatusReport status() {
         return withConnection("read the status of " + table, c -> {
-            Instant at;
-            long backlog;
-            Instant oldest;
+            QueueState queue = queue(c);
             long retrying;
-            long dead;
             long published;
             // Each subquery repeats a partial index's predicate so that PostgreSQL can use it.
-            try (PreparedStatement s = c.prepareStatement("SELECT now(),"
-                    + " (SELECT count(*) FROM " + table + " WHERE published_at IS NULL AND dead_at IS NULL),"
-                    + " (SELECT min(occurred_at) FROM " + table + " WHERE published_at IS NULL AND dead_at IS NULL),"
+            try (PreparedStatement s = c.prepareStatement("SELECT"
                     + " (SELECT count(*) FROM " + table + " WHERE published_at IS NULL AND attempts > 0 AND dead_at IS NULL),"
-                    + " (SELECT count(*) FROM " + table + " WHERE dead_at IS NOT NULL),"
                     + " (SELECT count(*) FROM " + table + " WHERE published_at IS NOT NULL)");
                  ResultSet r = s.executeQuery()) {
                 r.next();
-                at = instant(r, 1);
-                backlog = r.getLong(2);
-                oldest = instant(r, 3);
-                retrying = r.getLong(4);
-                dead = r.getLong(5);
-                published = r.getLong(6);
+                retrying = r.getLong(1);
+                published = r.getLong(2);
             }
 
             record Session(String name, Instant since, String client, TreeSet<Integer> slots) {
@@ -165,9 +157,31 @@ public final class Operations {
                     new StatusReport.RelayInstance(s.name(), pid, s.since(), s.client(), List.copyOf(s.slots()))));
             instances.sort((a, b) -> a.name().equals(b.name()) ? Integer.compare(a.pid(), b.pid())
                     : a.name().compareTo(b.name()));
-            return new StatusReport(schema, at, backlog, oldest, retrying, dead, published, instances,
-                    List.copyOf(unowned));
+            return new StatusReport(schema, queue.at(), queue.backlog(), queue.oldestUndeliveredAt(), retrying,
+                    queue.dead(), published, instances, List.copyOf(unowned));
         });
+    }
+
+    /**
+     * The backlog, the oldest undelivered event and the dead count, in one statement that reads
+     * only the partial indexes of undelivered and dead events (so its cost does not grow with the
+     * published rows kept for the retention): cheap enough for every metrics scrape.
+     */
+    public QueueState queue() {
+        return withConnection("read the backlog of " + table, this::queue);
+    }
+
+    private QueueState queue(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT now(),"
+                + " (SELECT count(*) FROM " + table + " WHERE published_at IS NULL AND dead_at IS NULL),"
+                + " (SELECT min(occurred_at) FROM " + table + " WHERE published_at IS NULL AND dead_at IS NULL),"
+                + " (SELECT count(*) FROM " + table + " WHERE dead_at IS NOT NULL)")) {
+            s.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return new QueueState(instant(r, 1), r.getLong(2), instant(r, 3), r.getLong(4));
+            }
+        }
     }
 
     private static String instanceName(String applicationName, int pid) {

@@ -63,7 +63,12 @@ public record StatusReport(
 
     /** How long the oldest undelivered event has waited; empty when the backlog is empty. */
     public Optional<Duration> oldestUndeliveredAge() {
-        return oldestUndeliveredAt == null ? Optional.empty() : Optional.of(Duration.between(oldestUndeliveredAt, at));
+        return queue().oldestUndeliveredAge();
+    }
+
+    /** The backlog part of the report. */
+    public QueueState queue() {
+        return new QueueState(at, backlog, oldestUndeliveredAt, dead);
     }
 
     /** Number of slots owned by some instance (64 when all keys are served). */

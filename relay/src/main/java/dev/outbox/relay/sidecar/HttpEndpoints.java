@@ -2,8 +2,11 @@ package dev.outbox.relay.sidecar;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.outbox.core.OutboxException;
 import dev.outbox.relay.RelayStats;
 import dev.outbox.relay.internal.LogFields;
+import dev.outbox.relay.ops.Operations;
+import dev.outbox.relay.ops.QueueState;
 import jakarta.json.Json;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -38,13 +41,13 @@ public final class HttpEndpoints implements AutoCloseable {
     private final ExecutorService executor;
     private final DataSource dataSource;
     private final Supplier<RelayStats> stats;
-    private final String schema;
+    private final Operations operations;
 
     private HttpEndpoints(HttpServer server, DataSource dataSource, Supplier<RelayStats> stats, String schema) {
         this.server = server;
         this.dataSource = dataSource;
         this.stats = stats;
-        this.schema = schema;
+        this.operations = Operations.create(dataSource, schema);
         // Two threads: a slow database behind /metrics must not block /health.
         this.executor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "outbox-relay-http");
@@ -97,7 +100,7 @@ public final class HttpEndpoints implements AutoCloseable {
                 case "/health" -> send(exchange, 200, "application/json", "{\"status\":\"UP\"}");
                 case "/ready" -> ready(exchange);
                 default -> send(exchange, 200, PrometheusMetrics.CONTENT_TYPE,
-                        PrometheusMetrics.render(stats.get(), gauges()));
+                        PrometheusMetrics.render(stats.get(), queue()));
             }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "http request failed {0}", LogFields.of("error", String.valueOf(e)));
@@ -134,11 +137,11 @@ public final class HttpEndpoints implements AutoCloseable {
         }
     }
 
-    private OutboxGauges gauges() {
+    private QueueState queue() {
         try {
-            return OutboxGauges.query(dataSource, schema);
-        } catch (SQLException e) {
-            LOG.log(Level.DEBUG, "outbox gauges unavailable {0}", LogFields.of("sql_state", e.getSQLState()));
+            return operations.queue();
+        } catch (OutboxException e) {
+            LOG.log(Level.DEBUG, "outbox gauges unavailable {0}", LogFields.of("error", e.getMessage()));
             return null;
         }
     }

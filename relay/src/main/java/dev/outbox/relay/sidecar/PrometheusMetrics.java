@@ -1,6 +1,7 @@
 package dev.outbox.relay.sidecar;
 
 import dev.outbox.relay.RelayStats;
+import dev.outbox.relay.ops.QueueState;
 import java.util.List;
 
 /**
@@ -15,10 +16,10 @@ final class PrometheusMetrics {
 
     /**
      * @param stats the relay's counters since start
-     * @param gauges the outbox table's state, or {@code null} when the database could not be read
+     * @param queue the outbox table's state, or {@code null} when the database could not be read
      *        (those series are then absent, which alerting treats as "no data", not as zero)
      */
-    static String render(RelayStats stats, OutboxGauges gauges) {
+    static String render(RelayStats stats, QueueState queue) {
         StringBuilder out = new StringBuilder(2048);
         counter(out, "outbox_relay_published_total", "Events acknowledged by the transport and marked published.",
                 stats.published());
@@ -30,12 +31,12 @@ final class PrometheusMetrics {
         gauge(out, "outbox_relay_slots_owned", "Slots (of 64) this relay instance delivers.",
                 stats.ownedSlots().size());
         histogram(out, stats);
-        if (gauges != null) {
-            gauge(out, "outbox_backlog_events", "Undelivered events (neither published nor dead).", gauges.backlog());
-            gauge(out, "outbox_oldest_undelivered_age_seconds",
-                    "Age of the oldest undelivered event; 0 when there is none.", gauges.oldestUndeliveredAgeSeconds());
+        if (queue != null) {
+            gauge(out, "outbox_backlog_events", "Undelivered events (neither published nor dead).", queue.backlog());
+            gauge(out, "outbox_oldest_undelivered_age_seconds", "Age of the oldest undelivered event; 0 when there is none.",
+                    queue.oldestUndeliveredAge().map(age -> age.toNanos() / 1e9).orElse(0.0));
             gauge(out, "outbox_dead_events", "Dead events waiting for an operator to retry or discard them.",
-                    gauges.dead());
+                    queue.dead());
         }
         return out.toString();
     }
