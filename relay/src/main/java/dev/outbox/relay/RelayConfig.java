@@ -55,10 +55,6 @@ public record RelayConfig(
         return new Builder();
     }
 
-    public Builder toBuilder() {
-        return new Builder(this);
-    }
-
     /** Builds a {@link RelayConfig}; setters check ranges, {@link #build()} the rules between values. */
     public static final class Builder {
         private String schema = Outbox.DEFAULT_SCHEMA;
@@ -79,25 +75,6 @@ public record RelayConfig(
         private Duration rebalanceInterval = Duration.ofSeconds(1);
 
         private Builder() {
-        }
-
-        private Builder(RelayConfig c) {
-            schema = c.schema;
-            instanceName = c.instanceName;
-            batchSize = c.batchSize;
-            minPollInterval = c.minPollInterval;
-            maxPollInterval = c.maxPollInterval;
-            listenNotify = c.listenNotify;
-            maxAttempts = c.maxAttempts;
-            maxNonRetryableAttempts = c.maxNonRetryableAttempts;
-            backoffBase = c.backoffBase;
-            backoffCap = c.backoffCap;
-            sendTimeout = c.sendTimeout;
-            shutdownTimeout = c.shutdownTimeout;
-            retention = c.retention;
-            purgeInterval = c.purgeInterval;
-            purgeBatchSize = c.purgeBatchSize;
-            rebalanceInterval = c.rebalanceInterval;
         }
 
         public Builder schema(String schema) {
