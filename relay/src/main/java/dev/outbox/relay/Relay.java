@@ -81,7 +81,7 @@ public final class Relay implements AutoCloseable {
         for (int i = 0; i <= Metrics.LATENCY_BUCKETS.length; i++) {
             buckets.add(metrics.latencyBucket(i));
         }
-        return new RelayStats(loop.connected(), loop.ownedSlots(), metrics.published.sum(), metrics.failed.sum(),
+        return new RelayStats(loop.state(), loop.connected(), loop.ownedSlots(), metrics.published.sum(), metrics.failed.sum(),
                 metrics.dead.sum(), metrics.transportErrors.sum(), metrics.batches.sum(), metrics.latencySumSeconds(),
                 buckets, metrics.purged.sum());
     }

@@ -6,6 +6,7 @@ import java.util.Set;
 /**
  * A snapshot of a relay's counters since it started, for metrics and health checks.
  *
+ * @param state what the relay is doing now (running, paused on a transport outage, …) and why
  * @param connected whether the relay has a database session
  * @param ownedSlots the slots (0..63) this instance delivers
  * @param published events acknowledged by the transport and marked published
@@ -18,6 +19,7 @@ import java.util.Set;
  * @param purged published events deleted by the retention purge
  */
 public record RelayStats(
+        RelayState state,
         boolean connected,
         Set<Integer> ownedSlots,
         long published,
@@ -34,12 +36,13 @@ public record RelayStats(
             java.util.Arrays.stream(dev.outbox.relay.internal.Metrics.LATENCY_BUCKETS).boxed().toList();
 
     public RelayStats {
+        java.util.Objects.requireNonNull(state, "state");
         ownedSlots = Set.copyOf(ownedSlots);
         batchLatencyBuckets = List.copyOf(batchLatencyBuckets);
     }
 
-    /** Ready to deliver: connected and owning at least one slot. */
+    /** Ready to deliver: running (not paused or failing), connected and owning at least one slot. */
     public boolean ready() {
-        return connected && !ownedSlots.isEmpty();
+        return state.phase() == RelayState.Phase.RUNNING && connected && !ownedSlots.isEmpty();
     }
 }

@@ -1,6 +1,8 @@
 package dev.outbox.relay.internal;
 
 import dev.outbox.relay.RelayConfig;
+import dev.outbox.relay.RelayState;
+import dev.outbox.relay.RelayState.Phase;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
@@ -59,6 +61,7 @@ public final class RelayLoop implements Runnable {
 
     private volatile boolean running = true;
     private volatile boolean connected;
+    private volatile RelayState state;
     private Connection session;
     private long nextRebalance;
     private long nextPurge;
@@ -84,6 +87,20 @@ public final class RelayLoop implements Runnable {
         this.nextRebalance = now;
         this.nextPurge = now;
         this.pausedUntil = now;
+        this.state = new RelayState(Phase.STARTING, clock.instant(), null);
+    }
+
+    /** What the loop is doing now; see {@link RelayState}. */
+    public RelayState state() {
+        return state;
+    }
+
+    /** Enters a phase; the time is kept while the phase (and its error) stays the same. */
+    private void enter(Phase phase, String error) {
+        RelayState current = state;
+        if (current.phase() != phase || !java.util.Objects.equals(current.lastError(), error)) {
+            state = new RelayState(phase, current.phase() == phase ? current.since() : clock.instant(), error);
+        }
     }
 
     public boolean connected() {
@@ -132,6 +149,7 @@ public final class RelayLoop implements Runnable {
             }
         } finally {
             closeSession(true);
+            enter(Phase.STOPPED, null);
         }
     }
 
@@ -158,6 +176,7 @@ public final class RelayLoop implements Runnable {
         connected = true;
         consecutiveConnectFailures = 0;
         nextRebalance = System.nanoTime();
+        enter(Phase.RUNNING, null);
         LOG.log(Level.INFO, "relay connected {0}", LogFields.of("instance", config.instanceName()));
     }
 
@@ -260,6 +279,7 @@ public final class RelayLoop implements Runnable {
             pauseTransport(batchFailure, claimed.size());
         } else {
             consecutivePauses = 0;
+            enter(Phase.RUNNING, null);
         }
         return claimed.size();
     }
@@ -346,6 +366,7 @@ public final class RelayLoop implements Runnable {
         metrics.transportErrors.increment();
         Duration delay = pauseBackoff.delay(++consecutivePauses);
         pausedUntil = System.nanoTime() + delay.toNanos();
+        enter(Phase.TRANSPORT_PAUSED, e.getMessage());
         LOG.log(Level.WARNING, "transport unavailable, pausing {0}", LogFields.of(
                 "instance", config.instanceName(), "events", events, "pause_ms", delay.toMillis(),
                 "retryable", e.retryable(), "error", e.getMessage()));
@@ -356,6 +377,7 @@ public final class RelayLoop implements Runnable {
         slots.lost();
         closeSession(false);
         Duration delay = pauseBackoff.delay(++consecutiveConnectFailures);
+        enter(Phase.DATABASE_UNAVAILABLE, "SQLState " + e.getSQLState());
         LOG.log(Level.WARNING, "database session lost, reconnecting {0}", LogFields.of(
                 "instance", config.instanceName(), "sql_state", e.getSQLState(), "error", e.getMessage(),
                 "retry_in_ms", delay.toMillis()));

@@ -20,6 +20,7 @@ public class TransportException extends OutboxException {
     private static final long serialVersionUID = 1L;
 
     private final boolean retryable;
+    private final boolean outage;
     private final boolean deadNow;
     private final Duration retryAfter;
 
@@ -28,20 +29,31 @@ public class TransportException extends OutboxException {
     }
 
     public TransportException(String message, boolean retryable, Throwable cause) {
-        this(message, retryable, false, null, cause);
+        this(message, retryable, false, false, null, cause);
     }
 
-    private TransportException(String message, boolean retryable, boolean deadNow, Duration retryAfter,
-                               Throwable cause) {
+    private TransportException(String message, boolean retryable, boolean outage, boolean deadNow,
+                               Duration retryAfter, Throwable cause) {
         super(message, cause);
         this.retryable = retryable;
+        this.outage = outage;
         this.deadNow = deadNow;
         this.retryAfter = retryAfter;
     }
 
     /** The event can never be delivered there: it is dead at once, whatever the attempts allow. */
     public static TransportException deadNow(String message, Throwable cause) {
-        return new TransportException(message, false, true, null, cause);
+        return new TransportException(message, false, false, true, null, cause);
+    }
+
+    /**
+     * The destination could not be reached or did not answer for this event (connection refused
+     * or reset, timeout, no metadata): nothing says it refused the event. As a per-event result
+     * it is not charged to the event: the event stays unmarked, later events of its key wait, and
+     * the relay pauses the transport as for a batch that failed as a whole.
+     */
+    public static TransportException outage(String message, Throwable cause) {
+        return new TransportException(message, true, true, false, null, cause);
     }
 
     /** A retryable failure whose next attempt must wait at least {@code delay} (the relay's backoff may add more). */
@@ -49,7 +61,7 @@ public class TransportException extends OutboxException {
         if (delay == null || delay.isNegative()) {
             throw new IllegalArgumentException("retryAfter must be >= 0 (was " + delay + ")");
         }
-        return new TransportException(getMessage(), true, false, delay, getCause());
+        return new TransportException(getMessage(), true, outage, false, delay, getCause());
     }
 
     public static TransportException retryable(String message, Throwable cause) {
@@ -62,6 +74,11 @@ public class TransportException extends OutboxException {
 
     public boolean retryable() {
         return retryable;
+    }
+
+    /** Whether this is an outage of the destination ({@link #outage}), not a refusal of the event. */
+    public boolean outage() {
+        return outage;
     }
 
     /** Whether the event is dead at once ({@link #deadNow}). */
