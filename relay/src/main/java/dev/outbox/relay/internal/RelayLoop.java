@@ -426,6 +426,11 @@ public final class RelayLoop implements Runnable {
         slots.lost();
         closeSession(false);
         SessionFailure cause = SessionFailure.of(e, config.schema());
+        if (cause.sqlState() == null && outage != null && outage.cause.sqlState() != null) {
+            // A pool timeout that carries no reason (the pool's connect attempt had not failed
+            // yet) is the known failure still going on, not a new one to log.
+            cause = outage.cause;
+        }
         Duration delay = pauseBackoff.delay(++consecutiveConnectFailures);
         enter(Phase.DATABASE_UNAVAILABLE, cause.describe());
         Instant now = clock.instant();
