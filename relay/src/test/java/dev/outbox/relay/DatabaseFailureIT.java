@@ -98,8 +98,7 @@ class DatabaseFailureIT {
 
     /** The database failures logged for this instance (WARN and DEBUG): one per reconnect attempt. */
     private List<String> failures(String instance) {
-        return lines(instance).stream().filter(l -> l.contains("database unavailable, reconnecting")
-                || l.contains("database still unavailable, reconnecting")).toList();
+        return lines(instance).stream().filter(l -> l.contains(", reconnecting ")).toList();
     }
 
     private void awaitFailures(String instance, int atLeast) {
