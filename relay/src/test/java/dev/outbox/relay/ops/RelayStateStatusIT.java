@@ -6,14 +6,24 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.outbox.relay.Relay;
 import dev.outbox.relay.RelayState.Phase;
+import dev.outbox.relay.sidecar.Main;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.testing.Events;
 import dev.outbox.relay.testing.RelayDatabase;
 import dev.outbox.relay.testing.SinkTransport;
 import dev.outbox.testing.TestDatabase;
+import java.io.ByteArrayOutputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,6 +43,16 @@ class RelayStateStatusIT {
     private static Operations operator() {
         DataSource own = Events.relayRoleDataSource(FIXTURE.db());
         return Operations.create(own, "outbox");
+    }
+
+    /** {@code relay …} run in-process as an operator would (role outbox_relay); its standard output. */
+    private static String cli(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.execute(args, Map.of("OUTBOX_JDBC_URL", FIXTURE.db().jdbcUrl() + "&options=-c%20role%3Doutbox_relay"),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     private static StatusReport.RelayInstance only(StatusReport status, String name) {
@@ -69,6 +89,10 @@ class RelayStateStatusIT {
                 + "connection refused");
         assertThat(status.renderJson()).contains("\"phase\":\"TRANSPORT_PAUSED\"")
                 .contains("\"description\":\"transport paused since ");
+        // The CLI, a process of its own in production, prints the same.
+        assertThat(cli("status")).containsPattern("state-a +\\d+ .* transport paused since .*, last error: .*"
+                + "connection refused");
+        assertThat(cli("status", "--json")).contains("\"phase\":\"TRANSPORT_PAUSED\"");
         assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NOT NULL OR attempts > 0"))
                 .as("an outage charges and marks nothing").isZero();
 
@@ -124,16 +148,54 @@ class RelayStateStatusIT {
     @Test
     void stateIsWrittenOnlyWhenItChangesNeverPerBatch() {
         TestDatabase db = FIXTURE.db();
-        Relay relay = FIXTURE.start(FIXTURE.sink("b"), RelayDatabase.fast().batchSize(10).instanceName("state-b").build());
+        List<String> statements = new CopyOnWriteArrayList<>();
+        Relay relay = FIXTURE.start(Relay.builder(recording(FIXTURE.relayRole(), statements), FIXTURE.sink("b"))
+                .config(RelayDatabase.fast().batchSize(10).instanceName("state-b").build()));
         int pid = awaitPhase(operator(), "state-b", Phase.RUNNING).pid();
         // xmin changes with every UPDATE of the row (also an UPDATE to the same values).
         String version = db.queryString("SELECT xmin::text FROM outbox.relay_instance WHERE pid = " + pid);
+        long registryStatements = statements.stream().filter(q -> q.contains("relay_instance")).count();
+        int statementsBefore = statements.size();
+        long batchesBefore = relay.stats().batches();
 
         Events.insert(db, 500, 50, "OrderPlaced");
         Events.awaitAllPublished(db, DEADLINE);
 
-        assertThat(relay.stats().batches()).isGreaterThanOrEqualTo(50);
+        long batches = relay.stats().batches() - batchesBefore;
+        assertThat(batches).isGreaterThanOrEqualTo(50);
         assertThat(db.queryString("SELECT xmin::text FROM outbox.relay_instance WHERE pid = " + pid)).isEqualTo(version);
+        assertThat(statements.stream().filter(q -> q.contains("relay_instance")).count())
+                .as("statements on relay_instance while delivering").isEqualTo(registryStatements);
+        System.out.printf("RelayStateStatusIT: %d batches, %d statements prepared on the relay's session (%.1f per batch),"
+                + " none on relay_instance%n", batches, statements.size() - statementsBefore,
+                (statements.size() - statementsBefore) / (double) batches);
+    }
+
+    /** The data source, recording the SQL of every statement its connections prepare. */
+    private static DataSource recording(DataSource target, List<String> statements) {
+        return (DataSource) Proxy.newProxyInstance(RelayStateStatusIT.class.getClassLoader(),
+                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    Object result = invoke(target, method, args);
+                    if (!method.getName().equals("getConnection")) {
+                        return result;
+                    }
+                    Connection real = (Connection) result;
+                    return Proxy.newProxyInstance(RelayStateStatusIT.class.getClassLoader(),
+                            new Class<?>[] {Connection.class}, (p, m, a) -> {
+                                if (m.getName().equals("prepareStatement")) {
+                                    statements.add((String) a[0]);
+                                }
+                                return invoke(real, m, a);
+                            });
+                });
+    }
+
+    private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 
     @Test
