@@ -157,6 +157,20 @@ class DatabaseFailureIT {
     }
 
     @Test
+    void badSslModeIsLoggedOnceWithTheDriversReason() {
+        String url = urlWithPassword("postgres") + "&sslmode=bogus";
+        Relay relay = start(Relay.builder(simple(url), new SinkTransport("unused", "x")), "fail-ssl",
+                Duration.ofMillis(200));
+
+        awaitFailures("fail-ssl", 4);
+
+        List<String> warnings = lines("fail-ssl", "WARN", "");
+        assertThat(warnings).singleElement().asString().contains("sql_state=").contains("sslmode").contains("bogus");
+        assertThat(relay.stats().state().lastError()).startsWith("SQLState ").contains("sslmode");
+        assertNoSecret(relay);
+    }
+
+    @Test
     void missingSchemaSaysToApplyTheMigrationsOnceBacksOffAndRecoversWhenTheyAreApplied() throws Exception {
         TestDatabase empty = TestDatabase.createEmpty();
         resources.add(empty);
