@@ -57,7 +57,8 @@ final class InstanceRegistry {
         execute(c, "DELETE FROM " + table + " WHERE pid = pg_backend_pid() OR pid NOT IN ("
                 + "SELECT l.pid FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2"
                 + " AND l.pid IS NOT NULL AND l.classid::bigint = ?"
-                + " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))", null);
+                + " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
+                s -> s.setLong(1, memberClass));
     }
 
     /** Writes {@code state} to this session's row if the row does not hold it yet; own transaction. */
@@ -68,21 +69,24 @@ final class InstanceRegistry {
         execute(c, "INSERT INTO " + table + " (pid, name, phase, since, last_error, updated_at)"
                 + " VALUES (pg_backend_pid(), ?, ?, ?, ?, now())"
                 + " ON CONFLICT (pid) DO UPDATE SET name = EXCLUDED.name, phase = EXCLUDED.phase,"
-                + " since = EXCLUDED.since, last_error = EXCLUDED.last_error, updated_at = now()", state);
+                + " since = EXCLUDED.since, last_error = EXCLUDED.last_error, updated_at = now()", s -> {
+                    s.setString(1, instanceName);
+                    s.setString(2, state.phase().name());
+                    s.setObject(3, OffsetDateTime.ofInstant(state.since(), ZoneOffset.UTC));
+                    s.setString(4, SessionFailure.truncate(state.lastError(), MAX_ERROR_LENGTH));
+                });
         if (usable) {
             written = state;
         }
     }
 
     /**
-     * Deletes this session's row, as part of the caller's transaction (a relay stopping cleanly
-     * releases its locks in the same transaction). Nothing to undo when the table is unusable.
+     * Deletes this session's row, in its own transaction, before a relay stopping cleanly releases
+     * its locks (a failure here must not keep the caller from releasing them).
      */
     void leave(Connection c) throws SQLException {
         if (usable && written != null) {
-            try (PreparedStatement s = c.prepareStatement("DELETE FROM " + table + " WHERE pid = pg_backend_pid()")) {
-                s.execute();
-            }
+            execute(c, "DELETE FROM " + table + " WHERE pid = pg_backend_pid()", s -> { });
         }
         written = null;
     }
@@ -92,16 +96,15 @@ final class InstanceRegistry {
         written = null;
     }
 
-    private void execute(Connection c, String sql, RelayState state) throws SQLException {
+    @FunctionalInterface
+    private interface Parameters {
+        void bind(PreparedStatement s) throws SQLException;
+    }
+
+    /** Runs one statement in a transaction of its own; a table that cannot be used is reported once and skipped. */
+    private void execute(Connection c, String sql, Parameters parameters) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(sql)) {
-            if (state == null) {
-                s.setLong(1, memberClass);
-            } else {
-                s.setString(1, instanceName);
-                s.setString(2, state.phase().name());
-                s.setObject(3, OffsetDateTime.ofInstant(state.since(), ZoneOffset.UTC));
-                s.setString(4, SessionFailure.truncate(state.lastError(), MAX_ERROR_LENGTH));
-            }
+            parameters.bind(s);
             s.execute();
             c.commit();
         } catch (SQLException e) {

@@ -517,7 +517,7 @@ public final class RelayLoop implements Runnable {
         if (graceful) {
             try {
                 c.rollback();
-                registry.leave(c); // with the locks: no reader sees the row without them
+                registry.leave(c); // before the locks: no reader joins them with a stale row
                 slots.releaseAll(c); // a pooled connection must not keep our locks
                 try (Statement s = c.createStatement()) {
                     s.execute("UNLISTEN *");
