@@ -16,7 +16,7 @@ import java.util.Optional;
 /**
  * A snapshot of an outbox and the relays serving it, made by {@link Operations#status()}. The
  * counts come from one statement (one consistent snapshot); the instances from PostgreSQL's lock
- * table at the same moment. Immutable.
+ * table at the same moment, each with the state it wrote to {@code relay_instance}. Immutable.
  *
  * @param schema the outbox schema
  * @param at the database's time of the snapshot (ages are measured from it, not the local clock)
