@@ -49,7 +49,7 @@ class SchemaIT {
         try (TestDatabase second = TestDatabase.create(); Connection c = second.connect()) {
             TestDatabase.applyMigrations(c); // once more on the same database
             assertThat(second.queryLong("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'outbox'"))
-                    .isEqualTo(2);
+                    .isEqualTo(3); // event, inbox, relay_instance
         }
     }
 
@@ -136,6 +136,7 @@ class SchemaIT {
     @ParameterizedTest
     @ValueSource(strings = {
         "SELECT * FROM outbox.event",
+        "SELECT * FROM outbox.relay_instance",
         "UPDATE outbox.event SET published_at = now()",
         "DELETE FROM outbox.event",
         "TRUNCATE outbox.event",

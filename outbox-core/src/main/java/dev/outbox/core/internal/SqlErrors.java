@@ -14,8 +14,17 @@ public final class SqlErrors {
      */
     public static OutboxException translate(String action, String schema, SQLException e) {
         SQLException root = e.getNextException() != null ? e.getNextException() : e;
-        String state = root.getSQLState() == null ? "" : root.getSQLState();
-        String hint = switch (state) {
+        return new OutboxException("Could not " + action + ": " + root.getMessage() + hint(root.getSQLState(), schema), e);
+    }
+
+    /**
+     * What to do about an error with this SQLState, as a sentence with a leading space; empty
+     * when there is nothing more specific to say than the database's own message.
+     *
+     * @param schema the configured schema, named when objects are missing
+     */
+    public static String hint(String sqlState, String schema) {
+        return switch (sqlState == null ? "" : sqlState) {
             case "42P01", "3F000" -> " Apply the migrations in sql/ to this database (see sql/README.md),"
                     + " or configure the schema that holds them (currently \"" + schema + "\").";
             case "42501" -> " The database role lacks a privilege: grant it outbox_app (writers, inbox)"
@@ -24,6 +33,5 @@ public final class SqlErrors {
             case "23505" -> " An event or inbox entry with this id already exists; ids must be unique.";
             default -> "";
         };
-        return new OutboxException("Could not " + action + ": " + root.getMessage() + hint, e);
     }
 }

@@ -45,6 +45,9 @@ public final class RelayLoop implements Runnable {
     private static final System.Logger LOG = System.getLogger("dev.outbox.relay");
     private static final int PURGE_BATCHES_PER_ROUND = 10;
     private static final long LISTEN_SLICE_MILLIS = 200;
+    /** A database failure that persists is logged again after this, then after twice as long, … */
+    private static final Duration OUTAGE_LOG_FIRST_REPEAT = Duration.ofSeconds(30);
+    private static final Duration OUTAGE_LOG_MAX_INTERVAL = Duration.ofMinutes(10);
 
     private final DataSource dataSource;
     private final Transport transport;
@@ -52,6 +55,7 @@ public final class RelayLoop implements Runnable {
     private final Clock clock;
     private final EventStore store;
     private final SlotOwnership slots;
+    private final InstanceRegistry registry;
     private final Backoff retryBackoff;
     private final Backoff pauseBackoff;
     private final Metrics metrics;
@@ -68,6 +72,10 @@ public final class RelayLoop implements Runnable {
     private long pausedUntil;
     private int consecutivePauses;
     private int consecutiveConnectFailures;
+    /** Rounds of the loop begun on the current session; the second proves the first one worked. */
+    private int roundsOnSession;
+    /** The database failure going on now, from the first failure until a session works again. */
+    private Outage outage;
 
     public RelayLoop(DataSource dataSource, Transport transport, RelayConfig config, Clock clock,
                      DoubleSupplier random, Metrics metrics, ExecutorService transportExecutor) {
@@ -77,6 +85,7 @@ public final class RelayLoop implements Runnable {
         this.clock = clock;
         this.store = new EventStore(config.schema(), config.retention().isZero());
         this.slots = new SlotOwnership(config.schema());
+        this.registry = new InstanceRegistry(config.schema(), config.instanceName(), slots.memberClass());
         this.retryBackoff = new Backoff(config.backoffBase(), config.backoffCap(), random);
         this.pauseBackoff = new Backoff(Duration.ofMillis(100), config.backoffCap().compareTo(Duration.ofSeconds(30)) < 0
                 ? config.backoffCap() : Duration.ofSeconds(30), random);
@@ -166,21 +175,55 @@ public final class RelayLoop implements Runnable {
                     s.execute("LISTEN \"" + config.schema() + "_event\"");
                 }
             }
+            c.commit();
+            registry.cleanUp(c); // before joining: see InstanceRegistry
             slots.join(c);
             c.commit();
+            if (outage == null) {
+                enter(Phase.RUNNING, null); // after an outage: once the session has done a round (housekeeping)
+            }
+            registry.publish(c, state);
         } catch (SQLException e) {
+            try {
+                c.rollback();
+                slots.releaseAll(c); // a pooled connection must not keep our locks
+                c.commit();
+            } catch (SQLException unusable) {
+                e.addSuppressed(unusable); // closing it ends the session and its locks
+            }
             closeQuietly(c);
             throw e;
         }
         session = c;
         connected = true;
-        consecutiveConnectFailures = 0;
+        roundsOnSession = 0;
         nextRebalance = System.nanoTime();
-        enter(Phase.RUNNING, null);
-        LOG.log(Level.INFO, "relay connected {0}", LogFields.of("instance", config.instanceName()));
+        LOG.log(outage == null ? Level.INFO : Level.DEBUG, "relay connected {0}",
+                LogFields.of("instance", config.instanceName()));
+    }
+
+    /**
+     * The current session has done a whole round (claim, send, mark, or a transport pause): the
+     * database works again. A session that opens but fails at once (a missing table or grant)
+     * does not end an outage, so its reconnects keep backing off and its cause is not logged anew.
+     */
+    private void sessionWorks() {
+        consecutiveConnectFailures = 0;
+        if (outage != null) {
+            LOG.log(Level.INFO, "database session restored {0}", LogFields.of("instance", config.instanceName(),
+                    "outage_ms", Duration.between(outage.since, clock.instant()).toMillis(), "failures", outage.failures));
+            outage = null;
+        }
+        if (state.phase() == Phase.DATABASE_UNAVAILABLE) {
+            enter(Phase.RUNNING, null);
+        }
     }
 
     private void housekeeping() throws SQLException {
+        if (++roundsOnSession == 2) {
+            sessionWorks();
+        }
+        registry.publish(session, state); // only when the state changed: no round trip otherwise
         long now = System.nanoTime();
         if (now - nextRebalance >= 0) {
             Set<Integer> before = slots.owned();
@@ -372,16 +415,63 @@ public final class RelayLoop implements Runnable {
                 "retryable", e.retryable(), "error", e.getMessage()));
     }
 
+    /**
+     * Closes the session and waits before the next connect, backing off while the failure
+     * persists. The root cause is logged at WARN when it is new, then again only after 30 s,
+     * 60 s, … (at most every 10 minutes), with DEBUG lines in between; it is also the state's
+     * last error, for {@code /ready}.
+     */
     private void sessionLost(SQLException e) {
         connected = false;
         slots.lost();
         closeSession(false);
+        SessionFailure cause = SessionFailure.of(e, config.schema());
+        if (cause.sqlState() == null && outage != null && outage.cause.sqlState() != null) {
+            // A pool timeout that carries no reason (the pool's connect attempt had not failed
+            // yet) is the known failure still going on, not a new one to log.
+            cause = outage.cause;
+        }
         Duration delay = pauseBackoff.delay(++consecutiveConnectFailures);
-        enter(Phase.DATABASE_UNAVAILABLE, "SQLState " + e.getSQLState());
-        LOG.log(Level.WARNING, "database session lost, reconnecting {0}", LogFields.of(
-                "instance", config.instanceName(), "sql_state", e.getSQLState(), "error", e.getMessage(),
+        enter(Phase.DATABASE_UNAVAILABLE, cause.describe());
+        Instant now = clock.instant();
+        Level level;
+        String message;
+        if (outage == null || !cause.sameAs(outage.cause)) {
+            outage = outage == null ? new Outage(cause, now, 1, now)
+                    : new Outage(cause, outage.since, outage.failures + 1, now);
+            level = Level.WARNING;
+            message = "database unavailable, reconnecting {0}";
+        } else {
+            outage.failures++;
+            level = Level.DEBUG;
+            message = "database still unavailable, reconnecting {0}";
+            if (!now.isBefore(outage.nextLog)) {
+                level = Level.WARNING;
+                outage.logInterval = min(outage.logInterval.multipliedBy(2), OUTAGE_LOG_MAX_INTERVAL);
+                outage.nextLog = now.plus(outage.logInterval);
+            }
+        }
+        LOG.log(level, message, LogFields.of("instance", config.instanceName(), "sql_state", cause.sqlState(),
+                "error", cause.message(), "failures", outage.failures, "since", outage.since,
                 "retry_in_ms", delay.toMillis()));
         pause(delay);
+    }
+
+    /** A database failure from its first occurrence until a session works again. */
+    private static final class Outage {
+        final SessionFailure cause;
+        final Instant since;
+        int failures;
+        Duration logInterval = OUTAGE_LOG_FIRST_REPEAT;
+        Instant nextLog;
+
+        /** Logged now; logged again after {@link #OUTAGE_LOG_FIRST_REPEAT} if it persists. */
+        Outage(SessionFailure cause, Instant since, int failures, Instant loggedAt) {
+            this.cause = cause;
+            this.since = since;
+            this.failures = failures;
+            this.nextLog = loggedAt.plus(logInterval);
+        }
     }
 
     private void pause(Duration duration) {
@@ -427,6 +517,7 @@ public final class RelayLoop implements Runnable {
         if (graceful) {
             try {
                 c.rollback();
+                registry.leave(c); // before the locks: no reader joins them with a stale row
                 slots.releaseAll(c); // a pooled connection must not keep our locks
                 try (Statement s = c.createStatement()) {
                     s.execute("UNLISTEN *");
@@ -438,6 +529,7 @@ public final class RelayLoop implements Runnable {
             }
         }
         slots.lost();
+        registry.sessionEnded();
         closeQuietly(c);
     }
 

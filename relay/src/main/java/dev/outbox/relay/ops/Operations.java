@@ -3,6 +3,7 @@ package dev.outbox.relay.ops;
 import dev.outbox.core.OutboxException;
 import dev.outbox.core.internal.SqlErrors;
 import dev.outbox.core.internal.SqlIdentifiers;
+import dev.outbox.relay.RelayState;
 import dev.outbox.relay.internal.EventStore;
 import dev.outbox.relay.internal.SlotOwnership;
 import java.sql.Connection;
@@ -58,6 +59,7 @@ public final class Operations {
     private final DataSource dataSource;
     private final String schema;
     private final String table;
+    private final String instanceTable;
     private final int slotClass;
     private final int memberClass;
     private final EventStore store;
@@ -66,6 +68,7 @@ public final class Operations {
         this.dataSource = dataSource;
         this.schema = schema;
         this.table = SqlIdentifiers.quote("schema", schema) + ".event";
+        this.instanceTable = SqlIdentifiers.quote("schema", schema) + ".relay_instance";
         SlotOwnership ownership = new SlotOwnership(schema);
         this.slotClass = ownership.slotClass();
         this.memberClass = ownership.memberClass();
@@ -96,7 +99,9 @@ public final class Operations {
      * reads that index whole (cheap up to millions of rows).
      *
      * <p>Instances are found through the advisory locks relays hold on their sessions, so a relay
-     * shows up exactly while it owns its membership and slots; it needs no heartbeat table.
+     * shows up exactly while it owns its membership and slots; it needs no heartbeat. Each one's
+     * own state (running, transport paused since …, last error …) is the row it keeps in
+     * {@code relay_instance} under its session's pid: rows of sessions that are gone are ignored.
      */
     public StatusReport status() {
         return withConnection("read the status of " + table, c -> {
@@ -113,7 +118,7 @@ public final class Operations {
                 published = r.getLong(2);
             }
 
-            record Session(String name, Instant since, String client, TreeSet<Integer> slots) {
+            record Session(String name, Instant since, String client, RelayState state, TreeSet<Integer> slots) {
             }
             Map<Integer, Session> byPid = new TreeMap<>();
             TreeSet<Integer> unowned = new TreeSet<>();
@@ -122,11 +127,13 @@ public final class Operations {
             }
             // Two-int advisory locks show as classid (class), objid (slot or pid), objsubid 2.
             // pg_stat_activity shows application_name to every role, the other columns only to
-            // roles allowed to see the session (else NULL).
+            // roles allowed to see the session (else NULL). A relay writes its state row after
+            // taking its locks, so a relay that is just connecting has none yet.
             try (PreparedStatement s = c.prepareStatement(
                     "SELECT l.classid::bigint, l.objid::bigint, l.pid, a.application_name, a.backend_start,"
-                            + " host(a.client_addr)"
+                            + " host(a.client_addr), r.phase, r.since, r.last_error"
                             + " FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
+                            + " LEFT JOIN " + instanceTable + " r ON r.pid = l.pid"
                             + " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2"
                             + " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
                             + " AND l.classid::bigint IN (?, ?)"
@@ -139,7 +146,7 @@ public final class Operations {
                         Session session = byPid.get(pid);
                         if (session == null) {
                             session = new Session(instanceName(r.getString(4), pid), instant(r, 5), r.getString(6),
-                                    new TreeSet<>());
+                                    relayState(r.getString(7), instant(r, 8), r.getString(9)), new TreeSet<>());
                             byPid.put(pid, session);
                         }
                         // A slot lock without a membership lock would be an engine anomaly; the
@@ -154,7 +161,8 @@ public final class Operations {
             }
             List<StatusReport.RelayInstance> instances = new ArrayList<>();
             byPid.forEach((pid, s) -> instances.add(
-                    new StatusReport.RelayInstance(s.name(), pid, s.since(), s.client(), List.copyOf(s.slots()))));
+                    new StatusReport.RelayInstance(s.name(), pid, s.since(), s.client(), List.copyOf(s.slots()),
+                            s.state())));
             instances.sort((a, b) -> a.name().equals(b.name()) ? Integer.compare(a.pid(), b.pid())
                     : a.name().compareTo(b.name()));
             return new StatusReport(schema, queue.at(), queue.backlog(), queue.oldestUndeliveredAt(), retrying,
@@ -182,6 +190,19 @@ public final class Operations {
                 return new QueueState(instant(r, 1), r.getLong(2), instant(r, 3), r.getLong(4));
             }
         }
+    }
+
+    /** A state row as written by a relay; {@code null} without one (or from a newer relay with phases unknown here). */
+    private static RelayState relayState(String phase, Instant since, String lastError) {
+        if (phase == null || since == null) {
+            return null;
+        }
+        for (RelayState.Phase p : RelayState.Phase.values()) {
+            if (p.name().equals(phase)) {
+                return new RelayState(p, since, lastError);
+            }
+        }
+        return null;
     }
 
     private static String instanceName(String applicationName, int pid) {

@@ -1,5 +1,6 @@
 package dev.outbox.relay.ops;
 
+import dev.outbox.relay.RelayState;
 import dev.outbox.relay.internal.EventStore;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
@@ -7,6 +8,7 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -14,7 +16,7 @@ import java.util.Optional;
 /**
  * A snapshot of an outbox and the relays serving it, made by {@link Operations#status()}. The
  * counts come from one statement (one consistent snapshot); the instances from PostgreSQL's lock
- * table at the same moment. Immutable.
+ * table at the same moment, each with the state it wrote to {@code relay_instance}. Immutable.
  *
  * @param schema the outbox schema
  * @param at the database's time of the snapshot (ages are measured from it, not the local clock)
@@ -53,11 +55,22 @@ public record StatusReport(
      *     other sessions' details (grant it {@code pg_read_all_stats}, or use the relay's login role)
      * @param clientAddress the relay's network address; {@code null} for a Unix socket or when not visible
      * @param slots the slots it owns, ascending
+     * @param state what the relay says it is doing (running, transport paused since …, last error …),
+     *     from its row in {@code relay_instance}; {@code null} while it is connecting, or when it
+     *     cannot write that table (sql/V5 not applied, or its role lacks the grant)
      */
-    public record RelayInstance(String name, int pid, Instant connectedSince, String clientAddress, List<Integer> slots) {
+    public record RelayInstance(String name, int pid, Instant connectedSince, String clientAddress, List<Integer> slots,
+                                RelayState state) {
         public RelayInstance {
             Objects.requireNonNull(name, "name");
             slots = List.copyOf(slots);
+        }
+
+        /** The state for a terminal: {@code transport paused since 2026-12-03T07:41:02Z, last error: …}. */
+        public String describeState() {
+            return state == null ? "unknown (no state row yet)"
+                    : new RelayState(state.phase(), state.since().truncatedTo(ChronoUnit.SECONDS), state.lastError())
+                            .describe();
         }
     }
 
@@ -96,11 +109,12 @@ public record StatusReport(
         if (instances.isEmpty()) {
             b.append("  none running: no event is being delivered\n");
         } else {
-            Text.Table table = new Text.Table("INSTANCE", "PID>", "CONNECTED SINCE", "CLIENT", "SLOTS>", "OWNED SLOTS");
+            Text.Table table = new Text.Table("INSTANCE", "PID>", "CONNECTED SINCE", "CLIENT", "SLOTS>", "OWNED SLOTS",
+                    "STATE");
             for (RelayInstance i : instances) {
                 table.row(i.name(), String.valueOf(i.pid()), Text.instant(i.connectedSince()),
                         i.clientAddress() == null ? "-" : i.clientAddress(), String.valueOf(i.slots().size()),
-                        Text.ranges(i.slots()));
+                        Text.ranges(i.slots()), i.describeState());
             }
             b.append(table.render("  "));
         }
@@ -144,6 +158,19 @@ public record StatusReport(
                 io.add("clientAddress", i.clientAddress());
             }
             io.add("slots", ints(i.slots()));
+            if (i.state() == null) {
+                io.addNull("state");
+            } else {
+                JsonObjectBuilder state = Json.createObjectBuilder()
+                        .add("phase", i.state().phase().name())
+                        .add("since", i.state().since().toString());
+                if (i.state().lastError() == null) {
+                    state.addNull("lastError");
+                } else {
+                    state.add("lastError", i.state().lastError());
+                }
+                io.add("state", state.add("description", i.describeState()));
+            }
             list.add(io);
         }
         return o.add("instances", list)

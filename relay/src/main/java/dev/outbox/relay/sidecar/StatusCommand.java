@@ -4,10 +4,10 @@ import dev.outbox.relay.ops.StatusReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code relay status}: backlog, oldest undelivered age, dead count, live instances and their slots. */
+/** {@code relay status}: backlog, oldest undelivered age, dead count, live instances with their slots and state. */
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = "Shows the backlog, the oldest undelivered event's age, dead events and the live relay"
-                + " instances with their slots.")
+                + " instances with their slots and state (running, or transport paused since …, last error …).")
 final class StatusCommand extends OperatorCommand {
     @Option(names = "--json", description = "Print JSON instead of a table.")
     private boolean json;

@@ -2,6 +2,8 @@ package dev.outbox.relay.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outbox.relay.RelayState;
+import dev.outbox.relay.RelayState.Phase;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.StringReader;
@@ -18,8 +20,10 @@ class StatusReportTest {
         List<Integer> a = IntStream.range(0, 32).boxed().toList();
         List<Integer> b = IntStream.range(32, 62).boxed().toList();
         return new StatusReport("outbox", AT, 1234, AT.minusSeconds(192), 5, 2, 100_000,
-                List.of(new StatusReport.RelayInstance("relay-a", 4242, AT.minus(Duration.ofHours(1)), "10.0.0.7", a),
-                        new StatusReport.RelayInstance("relay-b", 4243, null, null, b)),
+                List.of(new StatusReport.RelayInstance("relay-a", 4242, AT.minus(Duration.ofHours(1)), "10.0.0.7", a,
+                                new RelayState(Phase.RUNNING, AT.minus(Duration.ofMinutes(59)), null)),
+                        new StatusReport.RelayInstance("relay-b", 4243, null, null, b,
+                                new RelayState(Phase.TRANSPORT_PAUSED, AT.minusMillis(61_250), "broker down"))),
                 List.of(62, 63));
     }
 
@@ -34,8 +38,10 @@ class StatusReportTest {
                 .containsPattern("\n  Dead +2  see: relay dead list\n")
                 .containsPattern("\n  Published \\(retained\\) +100,000\n")
                 .contains("Relay instances: 2, owning 62 of 64 slots")
-                .containsPattern("relay-a +4242 +2025-03-01T11:00:00Z +10\\.0\\.0\\.7 +32 +0-31\n")
-                .containsPattern("relay-b +4243 +- +- +30 +32-61\n")
+                .containsPattern("relay-a +4242 +2025-03-01T11:00:00Z +10\\.0\\.0\\.7 +32 +0-31 +running since"
+                        + " 2025-03-01T11:01:00Z\n")
+                .containsPattern("relay-b +4243 +- +- +30 +32-61 +transport paused since 2025-03-01T11:58:58Z,"
+                        + " last error: broker down\n")
                 .contains("Unowned slots: 62-63");
     }
 
@@ -57,5 +63,21 @@ class StatusReportTest {
         assertThat(json.getJsonArray("instances").getJsonObject(0).getString("name")).isEqualTo("relay-a");
         assertThat(json.getJsonArray("instances").getJsonObject(1).isNull("connectedSince")).isTrue();
         assertThat(json.getJsonArray("unownedSlots")).hasSize(2);
+        JsonObject paused = json.getJsonArray("instances").getJsonObject(1).getJsonObject("state");
+        assertThat(paused.getString("phase")).isEqualTo("TRANSPORT_PAUSED");
+        assertThat(paused.getString("since")).isEqualTo("2025-03-01T11:58:58.750Z");
+        assertThat(paused.getString("lastError")).isEqualTo("broker down");
+        assertThat(paused.getString("description"))
+                .isEqualTo("transport paused since 2025-03-01T11:58:58Z, last error: broker down");
+        assertThat(json.getJsonArray("instances").getJsonObject(0).getJsonObject("state").isNull("lastError")).isTrue();
+    }
+
+    @Test
+    void saysWhenAnInstanceHasNoStateRowYet() {
+        StatusReport r = new StatusReport("outbox", AT, 0, null, 0, 0, 0,
+                List.of(new StatusReport.RelayInstance("relay-c", 7, null, null, List.of(), null)), List.of());
+        assertThat(r.renderText()).containsPattern("relay-c +7 .* unknown \\(no state row yet\\)\n");
+        JsonObject json = Json.createReader(new StringReader(r.renderJson())).readObject();
+        assertThat(json.getJsonArray("instances").getJsonObject(0).isNull("state")).isTrue();
     }
 }
