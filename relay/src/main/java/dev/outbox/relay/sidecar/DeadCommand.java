@@ -24,7 +24,7 @@ final class DeadCommand implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists dead events, oldest first.")
     static final class ListDead extends OperatorCommand {
-        @Option(names = "--limit", defaultValue = "100", description = "At most this many (default ${DEFAULT-VALUE}).")
+        @Option(names = "--limit", defaultValue = "100", converter = Arguments.PositiveInt.class, description = "At most this many (default ${DEFAULT-VALUE}).")
         private int limit;
 
         @Option(names = "--json", description = "Print JSON instead of a table.")
