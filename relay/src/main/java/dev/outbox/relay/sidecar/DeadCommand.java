@@ -1,6 +1,7 @@
 package dev.outbox.relay.sidecar;
 
 import dev.outbox.core.OutboxException;
+import dev.outbox.relay.internal.ControlChars;
 import dev.outbox.relay.ops.DeadEvent;
 import java.util.List;
 import java.util.UUID;
@@ -84,8 +85,10 @@ final class DeadCommand implements Runnable {
             if (discarded == null) {
                 throw new OutboxException("event " + id + " was not discarded");
             }
-            context.out().println("discarded " + discarded.id() + " (" + discarded.type() + " of "
-                    + discarded.aggregateType() + " " + discarded.aggregateId() + "); " + discarded.heldBack()
+            // Type and key come from the application: printed with their control characters escaped.
+            context.out().println("discarded " + discarded.id() + " (" + ControlChars.escape(discarded.type()) + " of "
+                    + ControlChars.escape(discarded.aggregateType() + " " + discarded.aggregateId()) + "); "
+                    + discarded.heldBack()
                     + " later event(s) of its key are released");
             return Main.EXIT_OK;
         }
