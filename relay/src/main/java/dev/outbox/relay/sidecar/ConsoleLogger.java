@@ -73,6 +73,7 @@ final class ConsoleLogger implements System.Logger {
             // A broken record must not break the caller; keep what we can.
             line = TIME.format(Instant.now()) + " " + label(level) + " " + name + " - " + ControlChars.escape(format);
         }
+        line = settings.redactor().apply(line);
         PrintStream out = settings.stream();
         synchronized (out) {
             out.print(line + System.lineSeparator());

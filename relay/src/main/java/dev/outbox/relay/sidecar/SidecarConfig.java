@@ -229,7 +229,9 @@ public final class SidecarConfig {
 
     /**
      * {@code message} with every configured secret value replaced by {@code ****}: for messages of
-     * components (a transport factory) that might quote a value back.
+     * components (a transport factory, a client library's log) that might quote a value back.
+     * Secrets are the values of secret keys and, of every other key, the credentials its URLs
+     * carry (a {@code user:password@} or token, query parameter values of 4 characters or more).
      */
     public String redact(String message) {
         return redact(message, secretValues);
@@ -609,6 +611,7 @@ public final class SidecarConfig {
                 if (!secrets.contains(key) && values.containsKey(key)) {
                     transportValues.put(key, values.get(key));
                     settings.put(key, maskUrls(values.get(key)));
+                    urlCredentials(values.get(key));
                 }
             }
             for (String key : secrets) {
@@ -622,6 +625,27 @@ public final class SidecarConfig {
 
         private String value(String key) {
             return values.get(key);
+        }
+
+        /** Registers the credentials in the URLs of a value not declared secret (defense in depth, for {@link #redact}). */
+        private void urlCredentials(String value) {
+            Matcher userInfo = URL_USERINFO.matcher(value);
+            while (userInfo.find()) {
+                String info = userInfo.group(2);
+                String secret = info.substring(info.indexOf(':') + 1);
+                if (!secret.isEmpty()) {
+                    secretValues.add(secret);
+                }
+            }
+            if (value.contains("://")) {
+                Matcher query = URL_QUERY_VALUE.matcher(value);
+                while (query.find()) {
+                    String secret = value.substring(query.end(1), query.end());
+                    if (secret.length() >= 4) { // shorter ones ("1", "true") would mask half the log
+                        secretValues.add(secret);
+                    }
+                }
+            }
         }
 
         private int integer(String key, int defaultValue, int min, int max) {

@@ -11,6 +11,8 @@ import java.io.StringReader;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -99,6 +101,17 @@ class ConsoleLoggerFinderTest {
         String line = single();
         assertThat(line).doesNotContain("\u001b");
         assertThat(parse(line).getString("key")).isEqualTo("o-1\n{\"level\":\"INFO\"}\u001b[2J");
+    }
+
+    @Test
+    void everyLineIncludingStackTracesPassesThroughTheRedactor() {
+        SidecarConfig config = SidecarConfig.load(Map.of("OUTBOX_JDBC_URL", "jdbc:postgresql://db/app?password=jdbcPw99",
+                "OUTBOX_TRANSPORT", "log"), null, List.of(new dev.outbox.relay.transport.log.LogTransportFactory()));
+        ConsoleLoggerFinder.configure(SidecarConfig.LogFormat.TEXT, Level.INFO, out, config::redact);
+
+        logger.log(Level.WARNING, "client said {0}", "auth failed for jdbcPw99", new IllegalStateException("jdbcPw99"));
+
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("auth failed for ****").doesNotContain("jdbcPw99");
     }
 
     @Test
