@@ -34,8 +34,9 @@ import javax.sql.DataSource;
  * Other paths answer 404, other methods 405.
  *
  * <p><b>No request waits for the database.</b> A background thread checks it ({@code SELECT 1})
- * and reads the outbox gauges every {@link #REFRESH_INTERVAL}; requests answer from its last
- * reading. While the database hangs or is down that thread waits (up to the pool's connection
+ * every {@link #REFRESH_INTERVAL} and, while {@code /metrics} is being scraped, reads the outbox
+ * gauges every {@link #GAUGE_INTERVAL} (they count the backlog: not free with a large one, so
+ * not read for nobody); requests answer from its last reading. While the database hangs or is down that thread waits (up to the pool's connection
  * timeout), the reading grows old, and after {@link #STALE_AFTER} the database counts as down:
  * {@code /ready} answers 503 and {@code /metrics} reports {@code outbox_database_up 0} with the
  * gauges' age. So {@code /health} answers in microseconds and {@code /ready} and
@@ -47,6 +48,10 @@ public final class HttpEndpoints implements AutoCloseable {
     static final Duration REFRESH_INTERVAL = Duration.ofSeconds(1);
     /** A reading older than this means the database does not answer (the check is stuck). */
     static final Duration STALE_AFTER = Duration.ofSeconds(3);
+    /** How often the outbox gauges are read while someone scrapes {@code /metrics}. */
+    static final Duration GAUGE_INTERVAL = Duration.ofSeconds(5);
+    /** Without a scrape for this long, the gauges are no longer read. */
+    static final Duration SCRAPED_RECENTLY = Duration.ofMinutes(5);
     private static final int CHECK_QUERY_TIMEOUT_SECONDS = 2;
     private static final String JSON = "application/json";
 
@@ -103,6 +108,7 @@ public final class HttpEndpoints implements AutoCloseable {
             case "/health" -> ProbeServer.Response.of(200, JSON, "{\"status\":\"UP\"}");
             case "/ready" -> ready();
             default -> {
+                readings.scraped();
                 Reading reading = readings.last();
                 long now = System.nanoTime();
                 yield ProbeServer.Response.of(200, PrometheusMetrics.CONTENT_TYPE, PrometheusMetrics.render(stats.get(),
@@ -178,6 +184,7 @@ public final class HttpEndpoints implements AutoCloseable {
         });
         private volatile Reading last = Reading.NONE;
         private volatile boolean running = true;
+        private volatile long lastScrape = System.nanoTime() - SCRAPED_RECENTLY.toNanos();
 
         Readings(DataSource dataSource, Operations operations, UnaryOperator<String> redact) {
             this.dataSource = dataSource;
@@ -194,11 +201,18 @@ public final class HttpEndpoints implements AutoCloseable {
             return last;
         }
 
+        void scraped() {
+            lastScrape = System.nanoTime();
+        }
+
         private void refresh() {
             String error = check();
             QueueState queue = last.queue();
             long queueReadAt = last.queueReadAt();
-            if (error == null) {
+            long now = System.nanoTime();
+            boolean wanted = now - lastScrape < SCRAPED_RECENTLY.toNanos()
+                    && (queue == null || now - queueReadAt >= GAUGE_INTERVAL.toNanos());
+            if (error == null && wanted) {
                 try {
                     queue = operations.queue();
                     queueReadAt = System.nanoTime();

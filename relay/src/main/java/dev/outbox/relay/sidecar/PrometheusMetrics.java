@@ -46,8 +46,8 @@ final class PrometheusMetrics {
         gauge(out, "outbox_database_up", "1 when the database answered the sidecar's last check in time, else 0"
                 + " (the outbox gauges then keep their last values; see outbox_gauges_age_seconds).", databaseUp ? 1 : 0);
         if (queue != null) {
-            gauge(out, "outbox_gauges_age_seconds", "Age of the outbox gauges' last reading (refreshed every second"
-                    + " while the database answers).", queueAgeSeconds);
+            gauge(out, "outbox_gauges_age_seconds", "Age of the outbox gauges' last reading (read every 5 s"
+                    + " while /metrics is scraped and the database answers).", queueAgeSeconds);
             gauge(out, "outbox_backlog_events", "Undelivered events (neither published nor dead).", queue.backlog());
             gauge(out, "outbox_oldest_undelivered_age_seconds", "Age of the oldest undelivered event; 0 when there is none.",
                     queue.oldestUndeliveredAge().map(age -> age.toNanos() / 1e9).orElse(0.0));
