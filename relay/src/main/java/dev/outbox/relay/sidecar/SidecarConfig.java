@@ -55,6 +55,7 @@ public final class SidecarConfig {
     public static final String FILE_SUFFIX = "_FILE";
     public static final String DEFAULT_TRANSPORT = "log";
     static final String MASK = "****";
+    static final int MIN_DERIVED_SECRET = 8;
 
     private static final String PREFIX = "OUTBOX_";
     private static final Pattern RELAY_PROPERTY = Pattern.compile("relay\\.([A-Za-z]+)");
@@ -231,7 +232,9 @@ public final class SidecarConfig {
      * {@code message} with every configured secret value replaced by {@code ****}: for messages of
      * components (a transport factory, a client library's log) that might quote a value back.
      * Secrets are the values of secret keys and, of every other key, the credentials its URLs
-     * carry (a {@code user:password@} or token, query parameter values of 4 characters or more).
+     * carry (a {@code user:password@} or token, query parameter values) of at least
+     * {@value #MIN_DERIVED_SECRET} characters: a shorter one ({@code ?format=json}) is more likely a
+     * setting than a credential, and masking it everywhere would garble the log.
      */
     public String redact(String message) {
         return redact(message, secretValues);
@@ -633,7 +636,7 @@ public final class SidecarConfig {
             while (userInfo.find()) {
                 String info = userInfo.group(2);
                 String secret = info.substring(info.indexOf(':') + 1);
-                if (!secret.isEmpty()) {
+                if (secret.length() >= MIN_DERIVED_SECRET) {
                     secretValues.add(secret);
                 }
             }
@@ -641,7 +644,7 @@ public final class SidecarConfig {
                 Matcher query = URL_QUERY_VALUE.matcher(value);
                 while (query.find()) {
                     String secret = value.substring(query.end(1), query.end());
-                    if (secret.length() >= 4) { // shorter ones ("1", "true") would mask half the log
+                    if (secret.length() >= MIN_DERIVED_SECRET) {
                         secretValues.add(secret);
                     }
                 }

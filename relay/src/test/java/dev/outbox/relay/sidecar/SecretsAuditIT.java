@@ -45,7 +45,7 @@ class SecretsAuditIT {
     /** Valid base64 (24 bytes), so the transport accepts it as a signing key. */
     private static final String WEBHOOK_SECRET = "mkWhsec8".repeat(4);
     private static final String WEBHOOK_HEADER = "mkHdr09";
-    private static final String WEBHOOK_QUERY = "mkQry10";
+    private static final String WEBHOOK_QUERY = "mkQuery10x";
     private static final String KAFKA_PROPERTY = "mkKafka11";
     private static final List<String> MARKERS = List.of(JDBC_PASSWORD, URL_PASSWORD, AMQP_PASSWORD, REDIS_PASSWORD,
             NATS_URL_PASSWORD, NATS_URL_TOKEN, NATS_TOKEN, "mkWhsec8", WEBHOOK_HEADER, WEBHOOK_QUERY, KAFKA_PROPERTY);

@@ -309,13 +309,17 @@ class SidecarConfigTest {
     void describeMasksUserInfoAndQueryOfUrlLikeValues() {
         SidecarConfig config = load(Map.of("OUTBOX_JDBC_URL", URL + "?user=app&sslpassword=" + SECRET,
                 "OUTBOX_TRANSPORT", "kafka",
-                "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", "nats://app:" + SECRET + "@h:4222,https://h/hook?token=" + SECRET + "&x=1"));
+                "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", "nats://app:" + SECRET + "@h:4222,https://h/hook?token=" + SECRET
+                        + "&format=json&x=1"));
 
         assertThat(config.describe()).doesNotContain(SECRET)
                 .contains("OUTBOX_JDBC_URL=" + URL + "?user=app&sslpassword=****")
-                .contains("nats://app:****@h:4222,https://h/hook?token=****&x=****");
+                .contains("nats://app:****@h:4222,https://h/hook?token=****&format=****&x=****");
         assertThat(SidecarConfig.maskUrls("nats://" + SECRET + "@h:4222 redis://:" + SECRET + "@r:6379/0"))
                 .isEqualTo("nats://****@h:4222 redis://:****@r:6379/0");
+        // The credentials are masked wherever they appear (a client's error text); short query values are not.
+        assertThat(config.redact("cannot connect to [nats://app:" + SECRET + "@h:4222] format=json"))
+                .isEqualTo("cannot connect to [nats://app:****@h:4222] format=json");
     }
 
     @Test
