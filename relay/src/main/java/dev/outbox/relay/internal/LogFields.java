@@ -8,7 +8,8 @@ import java.util.Map;
  * Structured fields of a log record, passed as the last parameter of a {@link System.Logger}
  * call ({@code log.log(WARNING, "delivery failed {0}", LogFields.of("event_id", id))}). Plain
  * loggers print them as {@code key=value}; the sidecar's JSON log format writes them as fields.
- * Never put payloads or secrets in here.
+ * Never put payloads or secrets in here. {@link #toString()} escapes control characters
+ * ({@link ControlChars}), since values such as an event's key come from outside.
  */
 public record LogFields(Map<String, Object> fields) {
 
@@ -25,7 +26,8 @@ public record LogFields(Map<String, Object> fields) {
     @Override
     public String toString() {
         StringBuilder text = new StringBuilder();
-        fields.forEach((k, v) -> text.append(text.length() == 0 ? "" : " ").append(k).append('=').append(v));
+        fields.forEach((k, v) -> text.append(text.length() == 0 ? "" : " ").append(ControlChars.escape(k)).append('=')
+                .append(ControlChars.escape(String.valueOf(v))));
         return text.toString();
     }
 }

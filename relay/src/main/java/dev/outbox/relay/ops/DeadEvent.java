@@ -65,8 +65,9 @@ public record DeadEvent(
     }
 
     /**
-     * An aligned table of dead events for a terminal (errors shortened to one line; use
-     * {@link #renderJson(List)} for the full text); ends with a newline.
+     * An aligned table of dead events for a terminal (errors shortened to one line, control
+     * characters of keys, types and errors escaped; use {@link #renderJson(List)} for the exact
+     * text); ends with a newline.
      */
     public static String renderTable(List<DeadEvent> events) {
         if (events.isEmpty()) {
@@ -75,7 +76,7 @@ public record DeadEvent(
         Text.Table t = new Text.Table("DEAD SINCE", "ID", "SEQ>", "KEY", "TYPE", "ATTEMPTS>", "HELD BACK>", "LAST ERROR");
         for (DeadEvent e : events) {
             t.row(Text.instant(e.deadAt()), e.id().toString(), String.valueOf(e.seq()),
-                    Text.oneLine(e.aggregateType() + "/" + e.aggregateId(), 40), Text.oneLine(e.type(), 30),
+                    Text.shortened(e.aggregateType() + "/" + e.aggregateId(), 40), Text.shortened(e.type(), 30),
                     String.valueOf(e.attempts()), Text.number(e.heldBack()), Text.oneLine(e.lastError(), 80));
         }
         return t.render("");

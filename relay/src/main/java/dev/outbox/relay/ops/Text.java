@@ -1,5 +1,6 @@
 package dev.outbox.relay.ops;
 
+import dev.outbox.relay.internal.ControlChars;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -81,11 +82,26 @@ final class Text {
         if (text == null) {
             return "-";
         }
-        String line = text.replaceAll("\\s+", " ").strip();
-        return line.length() <= max ? line : line.substring(0, max - 1) + "…";
+        return shortened(text.replaceAll("\\s+", " ").strip(), max);
     }
 
-    /** A plain-text table: a header row, columns padded to their widest cell, two spaces apart. */
+    /**
+     * At most {@code max} characters, control characters escaped visibly: for keys and types,
+     * where a newline is not layout but part of the value (and an attempt to forge a row).
+     */
+    static String shortened(String text, int max) {
+        if (text == null) {
+            return "-";
+        }
+        String escaped = ControlChars.escape(text);
+        return escaped.length() <= max ? escaped : escaped.substring(0, max - 1) + "…";
+    }
+
+    /**
+     * A plain-text table: a header row, columns padded to their widest cell, two spaces apart.
+     * Cells are printed with their control characters escaped ({@link ControlChars}): values such
+     * as keys and instance names come from outside and must not move the cursor or start a row.
+     */
     static final class Table {
         private final String[] headers;
         private final boolean[] rightAligned;
@@ -105,7 +121,11 @@ final class Text {
             if (cells.length != headers.length) {
                 throw new IllegalArgumentException("expected " + headers.length + " cells, got " + cells.length);
             }
-            rows.add(cells.clone());
+            String[] escaped = new String[cells.length];
+            for (int i = 0; i < cells.length; i++) {
+                escaped[i] = ControlChars.escape(cells[i]);
+            }
+            rows.add(escaped);
             return this;
         }
 

@@ -10,13 +10,13 @@ import picocli.CommandLine.Option;
                 + " claim-and-mark SQL loop, on a scratch copy of the event table (needs a role that may create"
                 + " a schema; the outbox itself is not touched).")
 final class BenchCommand extends OperatorCommand {
-    @Option(names = "--events", defaultValue = "200000", description = "Events per run (default ${DEFAULT-VALUE}).")
+    @Option(names = "--events", defaultValue = "200000", converter = Arguments.PositiveInt.class, description = "Events per run (default ${DEFAULT-VALUE}).")
     private int events;
 
-    @Option(names = "--rounds", defaultValue = "3", description = "Alternating runs of each; the best counts (default ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", defaultValue = "3", converter = Arguments.PositiveInt.class, description = "Alternating runs of each; the best counts (default ${DEFAULT-VALUE}).")
     private int rounds;
 
-    @Option(names = "--batch-size", defaultValue = "500", description = "Batch size of both (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "500", converter = Arguments.PositiveInt.class, description = "Batch size of both (default ${DEFAULT-VALUE}).")
     private int batchSize;
 
     BenchCommand(SidecarContext context) {

@@ -1,16 +1,17 @@
 package dev.outbox.relay.sidecar;
 
+import dev.outbox.relay.internal.ControlChars;
 import dev.outbox.relay.internal.LogFields;
 import jakarta.json.Json;
 import jakarta.json.JsonObjectBuilder;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.text.MessageFormat;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.MissingResourceException;
 import java.util.ResourceBundle;
@@ -21,6 +22,11 @@ import java.util.Set;
  * {@code 2026-11-26T12:00:00.123Z INFO  dev.outbox.relay - relay connected instance=x}; JSON lines
  * are objects with {@code time}, {@code level}, {@code logger}, {@code message}, the entries of a
  * trailing {@link LogFields} parameter as top-level fields, and {@code error} for a throwable.
+ *
+ * <p>A text record is one line (then its stack trace, if any): control characters in the message,
+ * its parameters and the throwables' messages are escaped ({@link ControlChars}), so an event key
+ * holding a newline or ESC can neither forge a log line nor drive the terminal. JSON lines are
+ * exact: the JSON writer escapes control characters itself.
  */
 final class ConsoleLogger implements System.Logger {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
@@ -65,8 +71,9 @@ final class ConsoleLogger implements System.Logger {
                     ? json(level, format, params, thrown) : text(level, format, params, thrown);
         } catch (RuntimeException e) {
             // A broken record must not break the caller; keep what we can.
-            line = TIME.format(Instant.now()) + " " + label(level) + " " + name + " - " + format;
+            line = TIME.format(Instant.now()) + " " + label(level) + " " + name + " - " + ControlChars.escape(format);
         }
+        line = settings.redactor().apply(line);
         PrintStream out = settings.stream();
         synchronized (out) {
             out.print(line + System.lineSeparator());
@@ -79,13 +86,46 @@ final class ConsoleLogger implements System.Logger {
                 .append(TIME.format(Instant.now())).append(' ')
                 .append(String.format("%-5s", label(level))).append(' ')
                 .append(name).append(" - ")
-                .append(format(format, params));
+                .append(ControlChars.escape(format(format, params)));
         if (thrown != null) {
-            StringWriter trace = new StringWriter();
-            thrown.printStackTrace(new PrintWriter(trace));
-            line.append(System.lineSeparator()).append(trace.toString().stripTrailing());
+            appendTrace(line, thrown, new StackTraceElement[0], "", Collections.newSetFromMap(new IdentityHashMap<>()));
         }
         return line.toString();
+    }
+
+    /**
+     * The stack trace as {@link Throwable#printStackTrace()} writes it (frames in common with the
+     * enclosing trace elided), but with each throwable's text escaped: exception messages quote
+     * keys and broker answers, and a newline in one would start a forged record.
+     */
+    private static void appendTrace(StringBuilder out, Throwable t, StackTraceElement[] enclosing, String caption,
+                                    Set<Throwable> seen) {
+        String nl = System.lineSeparator();
+        if (!seen.add(t)) {
+            out.append(nl).append(caption).append("[CIRCULAR REFERENCE: ").append(ControlChars.escape(t.toString()))
+                    .append(']');
+            return;
+        }
+        StackTraceElement[] frames = t.getStackTrace();
+        int m = frames.length - 1;
+        int n = enclosing.length - 1;
+        while (m >= 0 && n >= 0 && frames[m].equals(enclosing[n])) {
+            m--;
+            n--;
+        }
+        out.append(nl).append(caption).append(ControlChars.escape(t.toString()));
+        for (int i = 0; i <= m; i++) {
+            out.append(nl).append("\tat ").append(ControlChars.escape(frames[i].toString()));
+        }
+        if (m < frames.length - 1) {
+            out.append(nl).append("\t... ").append(frames.length - 1 - m).append(" more");
+        }
+        for (Throwable suppressed : t.getSuppressed()) {
+            appendTrace(out, suppressed, frames, "\tSuppressed: ", seen);
+        }
+        if (t.getCause() != null) {
+            appendTrace(out, t.getCause(), frames, "Caused by: ", seen);
+        }
     }
 
     String json(Level level, String format, Object[] params, Throwable thrown) {

@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * The sidecar's {@link System.LoggerFinder}: every {@link System.Logger} (the relay's, the JDK's,
@@ -17,7 +18,8 @@ import java.util.Objects;
  * Logging never throws: a record that cannot be formatted is written with its raw message.
  */
 public final class ConsoleLoggerFinder extends System.LoggerFinder {
-    private static volatile Settings settings = new Settings(SidecarConfig.LogFormat.TEXT, Level.INFO, null);
+    private static volatile Settings settings = new Settings(SidecarConfig.LogFormat.TEXT, Level.INFO, null,
+            UnaryOperator.identity());
 
     /** Called by the JDK's service loader. */
     public ConsoleLoggerFinder() {
@@ -30,8 +32,19 @@ public final class ConsoleLoggerFinder extends System.LoggerFinder {
      * @param out where lines go; {@code null} for {@link System#err} as it is at each write
      */
     public static void configure(SidecarConfig.LogFormat format, Level threshold, PrintStream out) {
+        configure(format, threshold, out, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #configure(SidecarConfig.LogFormat, Level, PrintStream)}, and every line passes
+     * through {@code redactor} before it is written: the sidecar masks its configured secrets
+     * there, so that a client library quoting one back (in a message, a URL, a stack trace) does
+     * not print it.
+     */
+    public static void configure(SidecarConfig.LogFormat format, Level threshold, PrintStream out,
+                                 UnaryOperator<String> redactor) {
         settings = new Settings(Objects.requireNonNull(format, "format"), Objects.requireNonNull(threshold, "threshold"),
-                out);
+                out, Objects.requireNonNull(redactor, "redactor"));
     }
 
     static Settings settings() {
@@ -44,7 +57,7 @@ public final class ConsoleLoggerFinder extends System.LoggerFinder {
     }
 
     /** The finder's current configuration. */
-    record Settings(SidecarConfig.LogFormat format, Level threshold, PrintStream out) {
+    record Settings(SidecarConfig.LogFormat format, Level threshold, PrintStream out, UnaryOperator<String> redactor) {
         /**
          * Broker clients whose INFO records are their whole configuration and every metadata
          * change: below DEBUG they show only warnings and errors, so the sidecar's INFO log stays

@@ -1,6 +1,7 @@
 package dev.outbox.relay.sidecar;
 
 import dev.outbox.core.OutboxException;
+import dev.outbox.relay.internal.ControlChars;
 import dev.outbox.relay.ops.DeadEvent;
 import java.util.List;
 import java.util.UUID;
@@ -24,7 +25,7 @@ final class DeadCommand implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists dead events, oldest first.")
     static final class ListDead extends OperatorCommand {
-        @Option(names = "--limit", defaultValue = "100", description = "At most this many (default ${DEFAULT-VALUE}).")
+        @Option(names = "--limit", defaultValue = "100", converter = Arguments.PositiveInt.class, description = "At most this many (default ${DEFAULT-VALUE}).")
         private int limit;
 
         @Option(names = "--json", description = "Print JSON instead of a table.")
@@ -84,8 +85,10 @@ final class DeadCommand implements Runnable {
             if (discarded == null) {
                 throw new OutboxException("event " + id + " was not discarded");
             }
-            context.out().println("discarded " + discarded.id() + " (" + discarded.type() + " of "
-                    + discarded.aggregateType() + " " + discarded.aggregateId() + "); " + discarded.heldBack()
+            // Type and key come from the application: printed with their control characters escaped.
+            context.out().println("discarded " + discarded.id() + " (" + ControlChars.escape(discarded.type()) + " of "
+                    + ControlChars.escape(discarded.aggregateType() + " " + discarded.aggregateId()) + "); "
+                    + discarded.heldBack()
                     + " later event(s) of its key are released");
             return Main.EXIT_OK;
         }

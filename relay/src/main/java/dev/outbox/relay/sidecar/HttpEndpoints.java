@@ -1,157 +1,264 @@
 package dev.outbox.relay.sidecar;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.outbox.core.OutboxException;
+import dev.outbox.relay.RelayState;
 import dev.outbox.relay.RelayStats;
 import dev.outbox.relay.internal.LogFields;
 import dev.outbox.relay.ops.Operations;
 import dev.outbox.relay.ops.QueueState;
 import jakarta.json.Json;
+import jakarta.json.JsonObjectBuilder;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.System.Logger.Level;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.concurrent.ExecutorService;
+import java.time.Duration;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 
 /**
- * The sidecar's HTTP endpoints, on the JDK's built-in server (no extra dependency):
+ * The sidecar's HTTP endpoints ({@link ProbeServer}; GET and HEAD):
  * <ul>
- *   <li>{@code GET /health}: 200 {@code {"status":"UP"}} while the process runs (liveness);</li>
- *   <li>{@code GET /ready}: 200 when a pooled connection answers {@code SELECT 1} and the relay
- *       holds slots, else 503 naming the failed check (readiness);</li>
- *   <li>{@code GET /metrics}: Prometheus text format 0.0.4 (see {@link PrometheusMetrics}).</li>
+ *   <li>{@code /health}: 200 {@code {"status":"UP"}} while the process runs (liveness);</li>
+ *   <li>{@code /ready}: 200 when the relay is {@link RelayState.Phase#RUNNING running}, connected and
+ *       owns slots, and the last database check passed; else 503 naming the failed check, the
+ *       relay's state ({@code "transport paused since …, last error: …"}) and the database's
+ *       error (readiness);</li>
+ *   <li>{@code /metrics}: Prometheus text format 0.0.4 (see {@link PrometheusMetrics}).</li>
  * </ul>
- * Other paths answer 404, other methods 405. Started by {@code relay run}; a database failure
- * during a request makes {@code /ready} 503 and leaves the database gauges out of {@code /metrics},
- * it never fails the request or the process.
+ * Other paths answer 404, other methods 405.
+ *
+ * <p><b>No request waits for the database.</b> A background thread checks it ({@code SELECT 1})
+ * every {@link #REFRESH_INTERVAL} and, while {@code /metrics} is being scraped, reads the outbox
+ * gauges every {@link #GAUGE_INTERVAL} (they count the backlog: not free with a large one, so
+ * not read for nobody); requests answer from its last reading. While the database hangs or is down that thread waits (up to the pool's connection
+ * timeout), the reading grows old, and after {@link #STALE_AFTER} the database counts as down:
+ * {@code /ready} answers 503 and {@code /metrics} reports {@code outbox_database_up 0} with the
+ * gauges' age. So {@code /health} answers in microseconds and {@code /ready} and
+ * {@code /metrics} in well under a second whatever the database does.
  */
 public final class HttpEndpoints implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.outbox.relay.sidecar");
-    private static final int READY_QUERY_TIMEOUT_SECONDS = 2;
+    /** How often the database is checked and the gauges are read. */
+    static final Duration REFRESH_INTERVAL = Duration.ofSeconds(1);
+    /** A reading older than this means the database does not answer (the check is stuck). */
+    static final Duration STALE_AFTER = Duration.ofSeconds(3);
+    /** How often the outbox gauges are read while someone scrapes {@code /metrics}. */
+    static final Duration GAUGE_INTERVAL = Duration.ofSeconds(5);
+    /** Without a scrape for this long, the gauges are no longer read. */
+    static final Duration SCRAPED_RECENTLY = Duration.ofMinutes(5);
+    private static final int CHECK_QUERY_TIMEOUT_SECONDS = 2;
+    private static final String JSON = "application/json";
 
-    private final HttpServer server;
-    private final ExecutorService executor;
-    private final DataSource dataSource;
+    private final ProbeServer server;
+    private final Readings readings;
     private final Supplier<RelayStats> stats;
-    private final Operations operations;
 
-    private HttpEndpoints(HttpServer server, DataSource dataSource, Supplier<RelayStats> stats, String schema) {
+    private HttpEndpoints(ProbeServer server, Readings readings, Supplier<RelayStats> stats) {
         this.server = server;
-        this.dataSource = dataSource;
+        this.readings = readings;
         this.stats = stats;
-        this.operations = Operations.create(dataSource, schema);
-        // Two threads: a slow database behind /metrics must not block /health.
-        this.executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "outbox-relay-http");
-            t.setDaemon(true);
-            return t;
-        });
     }
 
     /**
-     * Binds and starts the server.
+     * Binds, starts the server and the database check.
      *
      * @param port 0 for any free port (see {@link #port()})
+     * @param redact removes configured secrets from database error messages
      * @throws IOException if the address cannot be bound (port in use)
      */
-    public static HttpEndpoints start(String host, int port, DataSource dataSource, Supplier<RelayStats> stats,
-                                      String schema) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
-        HttpEndpoints endpoints = new HttpEndpoints(server, dataSource, stats, schema);
-        server.createContext("/", endpoints::handle);
-        server.setExecutor(endpoints.executor);
-        server.start();
-        return endpoints;
+    static HttpEndpoints start(String host, int port, DataSource dataSource, Supplier<RelayStats> stats,
+                               String schema, UnaryOperator<String> redact) throws IOException {
+        Readings readings = new Readings(dataSource, Operations.create(dataSource, schema), redact);
+        HttpEndpoints[] endpoints = new HttpEndpoints[1];
+        ProbeServer server = ProbeServer.start(host, port, (method, path) -> endpoints[0].handle(method, path));
+        endpoints[0] = new HttpEndpoints(server, readings, stats);
+        readings.start();
+        return endpoints[0];
     }
 
     /** The bound port (the actual one when started with port 0). */
     public int port() {
-        return server.getAddress().getPort();
+        return server.port();
     }
 
-    /** Stops at once: on shutdown a cut-off scrape is harmless, and JDK 17's stop(n) waits the full n seconds. */
+    /** Stops at once: on shutdown a cut-off scrape is harmless. */
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
-    }
-
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String path = exchange.getRequestURI().getPath();
-            if (!path.equals("/health") && !path.equals("/ready") && !path.equals("/metrics")) {
-                send(exchange, 404, "application/json", "{\"error\":\"not found\"}");
-                return;
-            }
-            if (!exchange.getRequestMethod().equals("GET")) {
-                exchange.getResponseHeaders().set("Allow", "GET");
-                send(exchange, 405, "application/json", "{\"error\":\"method not allowed\"}");
-                return;
-            }
-            switch (path) {
-                case "/health" -> send(exchange, 200, "application/json", "{\"status\":\"UP\"}");
-                case "/ready" -> ready(exchange);
-                default -> send(exchange, 200, PrometheusMetrics.CONTENT_TYPE,
-                        PrometheusMetrics.render(stats.get(), queue()));
-            }
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "http request failed {0}", LogFields.of("error", String.valueOf(e)));
-            throw e;
+        try {
+            server.close();
+        } finally {
+            readings.close();
         }
     }
 
-    private void ready(HttpExchange exchange) throws IOException {
-        String database = databaseCheck();
-        boolean relayReady = stats.get().ready();
+    private ProbeServer.Response handle(String method, String path) {
+        if (!path.equals("/health") && !path.equals("/ready") && !path.equals("/metrics")) {
+            return ProbeServer.Response.of(404, JSON, "{\"error\":\"not found\"}");
+        }
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            return new ProbeServer.Response(405, JSON, "{\"error\":\"method not allowed\"}", "GET, HEAD");
+        }
+        return switch (path) {
+            case "/health" -> ProbeServer.Response.of(200, JSON, "{\"status\":\"UP\"}");
+            case "/ready" -> ready();
+            default -> {
+                readings.scraped();
+                Reading reading = readings.last();
+                long now = System.nanoTime();
+                yield ProbeServer.Response.of(200, PrometheusMetrics.CONTENT_TYPE, PrometheusMetrics.render(stats.get(),
+                        reading.queue(), reading.databaseUp(now), reading.queueAgeSeconds(now)));
+            }
+        };
+    }
+
+    private ProbeServer.Response ready() {
+        RelayStats relay = stats.get();
+        String database = readings.last().databaseProblem(System.nanoTime());
+        boolean relayReady = relay.ready();
         boolean up = database == null && relayReady;
-        var body = Json.createObjectBuilder()
+        JsonObjectBuilder body = Json.createObjectBuilder()
                 .add("status", up ? "UP" : "DOWN")
                 .add("checks", Json.createObjectBuilder()
                         .add("database", database == null ? "UP" : "DOWN")
-                        .add("relay", relayReady ? "UP" : "DOWN"));
+                        .add("relay", relayReady ? "UP" : "DOWN"))
+                .add("relay_state", relay.state().phase().name())
+                .add("relay", relay.state().describe());
         if (database != null) {
             body.add("database_error", database);
         }
         if (!relayReady) {
-            body.add("relay_error", "the relay has no database session or owns no slot yet");
+            body.add("relay_error", relay.state().phase() != RelayState.Phase.RUNNING ? relay.state().describe()
+                    : "the relay has no database session or owns no slot yet");
         }
-        send(exchange, up ? 200 : 503, "application/json", body.build().toString());
+        return ProbeServer.Response.of(up ? 200 : 503, JSON, body.build().toString());
     }
 
-    /** {@code null} when the database answers, else why not (SQLState only: messages may quote the URL). */
-    private String databaseCheck() {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            s.setQueryTimeout(READY_QUERY_TIMEOUT_SECONDS);
-            s.execute("SELECT 1");
-            return null;
-        } catch (SQLException e) {
-            return "database unreachable (SQLState " + e.getSQLState() + ")";
+    /**
+     * The last database check and gauge reading.
+     *
+     * @param checkedAt {@link System#nanoTime()} when the last check ended, or {@code null} before the first
+     * @param error why the last check failed, {@code null} when it passed
+     * @param queue the gauges of the last successful reading, {@code null} if none succeeded yet
+     * @param queueReadAt {@link System#nanoTime()} of that reading
+     */
+    private record Reading(Long checkedAt, String error, QueueState queue, long queueReadAt) {
+        static final Reading NONE = new Reading(null, null, null, 0);
+
+        /** {@code null} when the database answered recently, else why it counts as down. */
+        String databaseProblem(long now) {
+            if (checkedAt == null) {
+                return "no answer from the database yet (checking)";
+            }
+            if (now - checkedAt > STALE_AFTER.toNanos()) {
+                return "no answer from the database for " + (now - checkedAt) / 1_000_000_000 + "s"
+                        + (error == null ? "" : "; last error: " + error);
+            }
+            return error;
+        }
+
+        boolean databaseUp(long now) {
+            return databaseProblem(now) == null;
+        }
+
+        /** Age of {@link #queue} in seconds, or -1 when there is none. */
+        double queueAgeSeconds(long now) {
+            return queue == null ? -1 : (now - queueReadAt) / 1e9;
         }
     }
 
-    private QueueState queue() {
-        try {
-            return operations.queue();
-        } catch (OutboxException e) {
-            LOG.log(Level.DEBUG, "outbox gauges unavailable {0}", LogFields.of("error", e.getMessage()));
-            return null;
-        }
-    }
+    /** The background thread that checks the database and reads the gauges, so that requests never wait. */
+    private static final class Readings implements AutoCloseable {
+        private final DataSource dataSource;
+        private final Operations operations;
+        private final UnaryOperator<String> redact;
+        private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "outbox-relay-db-check");
+            t.setDaemon(true);
+            return t;
+        });
+        private volatile Reading last = Reading.NONE;
+        private volatile boolean running = true;
+        private volatile long lastScrape = System.nanoTime() - SCRAPED_RECENTLY.toNanos();
 
-    private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", contentType);
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
+        Readings(DataSource dataSource, Operations operations, UnaryOperator<String> redact) {
+            this.dataSource = dataSource;
+            this.operations = operations;
+            this.redact = redact;
+        }
+
+        void start() {
+            // With a fixed delay: a check stuck on the database delays the next one instead of piling up.
+            thread.scheduleWithFixedDelay(this::refresh, 0, REFRESH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        Reading last() {
+            return last;
+        }
+
+        void scraped() {
+            lastScrape = System.nanoTime();
+        }
+
+        private void refresh() {
+            String error = check();
+            QueueState queue = last.queue();
+            long queueReadAt = last.queueReadAt();
+            long now = System.nanoTime();
+            boolean wanted = now - lastScrape < SCRAPED_RECENTLY.toNanos()
+                    && (queue == null || now - queueReadAt >= GAUGE_INTERVAL.toNanos());
+            if (error == null && wanted) {
+                try {
+                    queue = operations.queue();
+                    queueReadAt = System.nanoTime();
+                } catch (OutboxException e) {
+                    // The database answers but the outbox cannot be read (schema, grants): /ready says why.
+                    error = redact.apply(e.getMessage());
+                }
+            }
+            if (running) {
+                last = new Reading(System.nanoTime(), error, queue, queueReadAt);
+            }
+        }
+
+        /** {@code null} when {@code SELECT 1} answers, else the database's own reason (SQLState and message). */
+        private String check() {
+            try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+                s.setQueryTimeout(CHECK_QUERY_TIMEOUT_SECONDS);
+                s.execute("SELECT 1");
+                return null;
+            } catch (SQLException e) {
+                return redact.apply(rootCause(e));
+            } catch (RuntimeException e) {
+                // Not the database's answer but a bug; logged, and the scheduled check must go on.
+                LOG.log(Level.WARNING, "database check failed {0}", LogFields.of("error", redact.apply(String.valueOf(e))));
+                return redact.apply(String.valueOf(e));
+            }
+        }
+
+        /**
+         * The innermost SQL error: the pool's "connection is not available" wraps the driver's
+         * actual reason (refused, 28P01 wrong password, 3D000 unknown database, …).
+         */
+        static String rootCause(SQLException e) {
+            SQLException root = e;
+            for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+                if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                    root = sql;
+                }
+            }
+            return "SQLState " + root.getSQLState() + ": " + root.getMessage();
+        }
+
+        @Override
+        public void close() {
+            running = false;
+            thread.shutdownNow();
         }
     }
 }

@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
  *   <li>{@value #EXIT_FAILURE}: runtime failure (HTTP port in use, unexpected error);</li>
  *   <li>{@value #EXIT_USAGE}: invalid command line (unknown command or option);</li>
  *   <li>{@value #EXIT_CONFIGURATION}: invalid configuration: one {@code configuration error: …}
- *       line per problem on stderr, naming the key, the rule and the value.</li>
+ *       line per problem on stderr, naming the key, the rule and the value;</li>
+ *   <li>{@value #EXIT_CHECK_FAILED}: {@code status --check} found a problem (one line per failed check).</li>
  * </ul>
  * {@link #execute} never calls {@link System#exit}, so tests run commands in-process.
  */
@@ -35,7 +36,8 @@ import picocli.CommandLine.Command;
             "0:success; `run` stopped cleanly after SIGTERM/SIGINT",
             "1:runtime failure (HTTP port in use, an operator command that failed: message on stderr)",
             "2:invalid command line (unknown command or option)",
-            "3:invalid configuration (stderr: one `configuration error:` line per problem)"},
+            "3:invalid configuration (stderr: one `configuration error:` line per problem)",
+            "4:`status --check` found a problem (dead events, old backlog, no live relay)"},
         footer = "%nConfiguration: OUTBOX_* environment variables and/or a properties file (run --config)."
                 + " See `relay run --help`.")
 public final class Main implements Callable<Integer> {
@@ -43,6 +45,8 @@ public final class Main implements Callable<Integer> {
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_USAGE = 2;
     public static final int EXIT_CONFIGURATION = 3;
+    /** {@code relay status --check}: a check failed. */
+    public static final int EXIT_CHECK_FAILED = 4;
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

@@ -1,6 +1,7 @@
 package dev.outbox.relay.sidecar;
 
 import dev.outbox.core.OutboxException;
+import dev.outbox.relay.internal.ControlChars;
 import dev.outbox.relay.ops.Operations;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -37,7 +38,7 @@ abstract class OperatorCommand implements Callable<Integer> {
         try {
             return run();
         } catch (OutboxException e) {
-            context.err().println("error: " + config.redact(e.getMessage()));
+            context.err().println("error: " + ControlChars.escape(config.redact(e.getMessage())));
             return Main.EXIT_FAILURE;
         } finally {
             context.out().flush();

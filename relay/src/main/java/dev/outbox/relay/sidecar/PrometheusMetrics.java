@@ -1,8 +1,10 @@
 package dev.outbox.relay.sidecar;
 
+import dev.outbox.relay.RelayState;
 import dev.outbox.relay.RelayStats;
 import dev.outbox.relay.ops.QueueState;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Renders the relay's counters and the outbox gauges in the Prometheus text exposition format
@@ -16,10 +18,13 @@ final class PrometheusMetrics {
 
     /**
      * @param stats the relay's counters since start
-     * @param queue the outbox table's state, or {@code null} when the database could not be read
+     * @param queue the outbox table's state as last read, or {@code null} when it was never read
      *        (those series are then absent, which alerting treats as "no data", not as zero)
+     * @param databaseUp whether the database answered the last check in time; when not, the gauges
+     *        are the last values read, {@code queueAgeSeconds} old
+     * @param queueAgeSeconds age of {@code queue}
      */
-    static String render(RelayStats stats, QueueState queue) {
+    static String render(RelayStats stats, QueueState queue, boolean databaseUp, double queueAgeSeconds) {
         StringBuilder out = new StringBuilder(2048);
         counter(out, "outbox_relay_published_total", "Events acknowledged by the transport and marked published.",
                 stats.published());
@@ -31,7 +36,18 @@ final class PrometheusMetrics {
         gauge(out, "outbox_relay_slots_owned", "Slots (of 64) this relay instance delivers.",
                 stats.ownedSlots().size());
         histogram(out, stats);
+        String phase = "outbox_relay_phase";
+        header(out, phase, "1 for the phase the relay is in (running, transport_paused, database_unavailable, …).",
+                "gauge");
+        for (RelayState.Phase p : RelayState.Phase.values()) {
+            out.append(phase).append("{phase=\"").append(p.name().toLowerCase(Locale.ROOT)).append("\"} ")
+                    .append(stats.state().phase() == p ? 1 : 0).append('\n');
+        }
+        gauge(out, "outbox_database_up", "1 when the database answered the sidecar's last check in time, else 0"
+                + " (the outbox gauges then keep their last values; see outbox_gauges_age_seconds).", databaseUp ? 1 : 0);
         if (queue != null) {
+            gauge(out, "outbox_gauges_age_seconds", "Age of the outbox gauges' last reading (read every 5 s"
+                    + " while /metrics is scraped and the database answers).", queueAgeSeconds);
             gauge(out, "outbox_backlog_events", "Undelivered events (neither published nor dead).", queue.backlog());
             gauge(out, "outbox_oldest_undelivered_age_seconds", "Age of the oldest undelivered event; 0 when there is none.",
                     queue.oldestUndeliveredAge().map(age -> age.toNanos() / 1e9).orElse(0.0));

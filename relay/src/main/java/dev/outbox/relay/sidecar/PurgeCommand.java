@@ -1,6 +1,5 @@
 package dev.outbox.relay.sidecar;
 
-import dev.outbox.relay.spi.Durations;
 import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -10,10 +9,11 @@ import picocli.CommandLine.Option;
         description = "Deletes published events older than the retention (OUTBOX_RETENTION, or --older-than),"
                 + " in small batches. Undelivered and dead events are never purged.")
 final class PurgeCommand extends OperatorCommand {
-    @Option(names = "--older-than", description = "Age, e.g. 7d or 12h (default: OUTBOX_RETENTION).")
-    private String olderThan;
+    @Option(names = "--older-than", converter = Arguments.Age.class,
+            description = "Age, e.g. 7d or 12h (default: OUTBOX_RETENTION).")
+    private Duration olderThan;
 
-    @Option(names = "--batch-size", defaultValue = "1000", description = "Rows per statement (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "1000", converter = Arguments.PositiveInt.class, description = "Rows per statement (default ${DEFAULT-VALUE}).")
     private int batchSize;
 
     PurgeCommand(SidecarContext context) {
@@ -22,7 +22,7 @@ final class PurgeCommand extends OperatorCommand {
 
     @Override
     protected int run() {
-        Duration age = olderThan == null ? config().relayConfig().retention() : Durations.parse("--older-than", olderThan);
+        Duration age = olderThan == null ? config().relayConfig().retention() : olderThan;
         long deleted = operations().purgePublished(age, batchSize);
         context.out().println("purged " + deleted + " published event(s) older than " + age);
         return Main.EXIT_OK;

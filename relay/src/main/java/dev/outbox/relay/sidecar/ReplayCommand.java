@@ -43,9 +43,9 @@ final class ReplayCommand extends OperatorCommand {
     @Option(names = "--no-wait", description = "Re-queue and exit, without waiting for the relays.")
     private boolean noWait;
 
-    @Option(names = "--timeout", defaultValue = "10m",
+    @Option(names = "--timeout", defaultValue = "10m", converter = Arguments.PositiveDuration.class,
             description = "How long to wait for the relays to deliver the replayed events (default ${DEFAULT-VALUE}).")
-    private String timeout;
+    private Duration timeout;
 
     ReplayCommand(SidecarContext context) {
         super(context);
@@ -53,7 +53,6 @@ final class ReplayCommand extends OperatorCommand {
 
     @Override
     protected int run() {
-        Duration wait = Durations.parse("--timeout", timeout);
         Operations ops = operations();
         ReplayRequest request = new ReplayRequest(from, to, type, aggregateType);
         long total = ops.countReplayable(request);
@@ -72,13 +71,13 @@ final class ReplayCommand extends OperatorCommand {
         }
         context.out().println("waiting for the relays to deliver them again");
         ProgressBar delivery = new ProgressBar(context.err(), result.requeued());
-        long deadline = System.nanoTime() + wait.toNanos();
+        long deadline = System.nanoTime() + timeout.toNanos();
         long pending;
         while ((pending = ops.replayPending(result)) > 0) {
             delivery.accept(result.requeued() - pending);
             if (System.nanoTime() - deadline > 0) {
                 delivery.finish();
-                throw new OutboxException(pending + " replayed event(s) not delivered after " + timeout
+                throw new OutboxException(pending + " replayed event(s) not delivered after " + Durations.format(timeout)
                         + ": is a relay running (relay status)? They stay queued and will be delivered.");
             }
             LockSupport.parkNanos(Duration.ofMillis(200).toNanos());

@@ -65,7 +65,7 @@ final class RunCommand implements Callable<Integer> {
             context.err().flush();
             return Main.EXIT_CONFIGURATION;
         }
-        ConsoleLoggerFinder.configure(config.logFormat(), config.logLevel(), context.err());
+        ConsoleLoggerFinder.configure(config.logFormat(), config.logLevel(), context.err(), config::redact);
         if (System.getProperty(SLF4J_PROVIDER) == null) {
             // Before HikariCP is loaded, so its SLF4J logs join ours; an explicit choice wins.
             System.setProperty(SLF4J_PROVIDER, Slf4jSystemLoggerProvider.class.getName());
@@ -78,7 +78,7 @@ final class RunCommand implements Callable<Integer> {
             transport = config.transport().create(config.transportConfig());
         } catch (OutboxException e) {
             context.err().println("configuration error: transport " + config.transport().name() + ": "
-                    + config.redact(e.getMessage()));
+                    + config.redact(SidecarConfig.maskUrls(e.getMessage())));
             context.err().flush();
             return Main.EXIT_CONFIGURATION;
         }

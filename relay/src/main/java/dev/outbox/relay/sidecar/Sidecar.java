@@ -40,7 +40,7 @@ final class Sidecar implements AutoCloseable {
         try {
             if (config.httpEnabled()) {
                 http = HttpEndpoints.start(config.httpHost(), config.httpPort(), dataSource, relay::stats,
-                        config.relayConfig().schema());
+                        config.relayConfig().schema(), config::redact);
             }
         } catch (IOException | RuntimeException e) {
             relay.close();
@@ -60,7 +60,8 @@ final class Sidecar implements AutoCloseable {
         if (config.jdbcPassword() != null) {
             pool.setPassword(config.jdbcPassword());
         }
-        // The relay keeps one connection for as long as it runs; the rest serve /ready and /metrics.
+        // The relay keeps one connection for as long as it runs; the rest serve the HTTP endpoints' database
+        // check, which runs in the background: no HTTP request waits for the connection timeout.
         pool.setMaximumPoolSize(config.poolSize());
         pool.setConnectionTimeout(CONNECTION_TIMEOUT_MILLIS);
         // Start even when the database is down: the relay retries and /ready tells the orchestrator.

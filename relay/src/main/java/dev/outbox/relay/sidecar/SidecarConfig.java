@@ -55,10 +55,20 @@ public final class SidecarConfig {
     public static final String FILE_SUFFIX = "_FILE";
     public static final String DEFAULT_TRANSPORT = "log";
     static final String MASK = "****";
+    static final int MIN_DERIVED_SECRET = 8;
 
     private static final String PREFIX = "OUTBOX_";
     private static final Pattern RELAY_PROPERTY = Pattern.compile("relay\\.([A-Za-z]+)");
     private static final Pattern URL_PASSWORD = Pattern.compile("(?i)([?&;][^=&;]*password=)[^&;]*");
+    /** {@code scheme://userinfo@}: user and password, or a token (NATS, Redis). */
+    private static final Pattern URL_USERINFO = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)([^/?#@\\s,]*)@");
+    /** A query parameter's value, up to the next parameter, fragment, blank or list comma. */
+    private static final Pattern URL_QUERY_VALUE = Pattern.compile("([?&;][^=&;#\\s,]*=)[^&;#\\s,]*");
+    /** The host list of a JDBC URL: {@code jdbc:postgresql://h1[:p1],h2[:p2]/…}. */
+    private static final Pattern JDBC_HOSTS = Pattern.compile("jdbc:postgresql://([^/?]*)(.*)", Pattern.DOTALL);
+    private static final Pattern SHOWN_PORT = Pattern.compile("[\\w.-]{1,16}");
+    /** URL parameters whose values pgjdbc checks only when it connects; checked here so a typo is a configuration error. */
+    private static final List<String> CHECKED_URL_PARAMETERS = List.of("sslmode");
 
     /** One key per {@link RelayConfig} property; the property name maps error messages back to the key. */
     private static final List<RelayKey> RELAY_KEYS = List.of(
@@ -209,7 +219,8 @@ public final class SidecarConfig {
     public String describe() {
         StringBuilder text = new StringBuilder();
         settings.forEach((k, v) -> text.append(text.length() == 0 ? "" : " ").append(k).append('=').append(v));
-        return text.toString();
+        // Settings are masked key by key already; this catches a secret that landed in another key.
+        return redact(text.toString());
     }
 
     @Override
@@ -219,7 +230,11 @@ public final class SidecarConfig {
 
     /**
      * {@code message} with every configured secret value replaced by {@code ****}: for messages of
-     * components (a transport factory) that might quote a value back.
+     * components (a transport factory, a client library's log) that might quote a value back.
+     * Secrets are the values of secret keys and, of every other key, the credentials its URLs
+     * carry (a {@code user:password@} or token, query parameter values) of at least
+     * {@value #MIN_DERIVED_SECRET} characters: a shorter one ({@code ?format=json}) is more likely a
+     * setting than a credential, and masking it everywhere would garble the log.
      */
     public String redact(String message) {
         return redact(message, secretValues);
@@ -238,6 +253,64 @@ public final class SidecarConfig {
     /** The URL with the value of any {@code password=} parameter replaced by {@code ****}. */
     static String maskUrl(String url) {
         return URL_PASSWORD.matcher(url).replaceAll("$1" + Matcher.quoteReplacement(MASK));
+    }
+
+    /**
+     * {@code text} with every URL's credentials masked, whatever the key: the password (or token) of
+     * {@code scheme://user:password@} and the value of every query parameter ({@code ?token=…}).
+     * For values of keys not declared secret that may still carry one (broker and webhook URLs).
+     */
+    static String maskUrls(String text) {
+        Matcher userInfo = URL_USERINFO.matcher(text);
+        StringBuilder masked = new StringBuilder();
+        while (userInfo.find()) {
+            String info = userInfo.group(2);
+            int colon = info.indexOf(':');
+            String shown = colon < 0 ? MASK : info.substring(0, colon + 1) + MASK;
+            userInfo.appendReplacement(masked, Matcher.quoteReplacement(userInfo.group(1) + shown + "@"));
+        }
+        userInfo.appendTail(masked);
+        if (!masked.toString().contains("://")) {
+            return masked.toString();
+        }
+        return URL_QUERY_VALUE.matcher(masked).replaceAll("$1" + Matcher.quoteReplacement(MASK));
+    }
+
+    /**
+     * Why pgjdbc would refuse {@code url}, or {@code null}: checked here because the driver's own
+     * refusal ({@code IllegalArgumentException: URL invalid <url>}) quotes the URL with its password.
+     */
+    static String jdbcUrlProblem(String url) {
+        Matcher hosts = JDBC_HOSTS.matcher(url);
+        if (hosts.matches()) {
+            if (hosts.group(1).contains("@")) {
+                return "must not hold user:password@ (the driver does not read it): use ?user=…&password=… or "
+                        + JDBC_USER + " and " + JDBC_PASSWORD;
+            }
+            for (String host : hosts.group(1).split(",")) {
+                int colon = host.lastIndexOf(':');
+                if (colon < 0 || host.lastIndexOf(']') > colon) {
+                    continue; // no port: the default, 5432
+                }
+                String port = host.substring(colon + 1);
+                if (!port.matches("\\d{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+                    return "port must be 1..65535 (was " + (SHOWN_PORT.matcher(port).matches() ? port : "not a number") + ")";
+                }
+            }
+        }
+        Properties parsed = org.postgresql.Driver.parseURL(url, null);
+        if (parsed == null) {
+            return "is not a PostgreSQL JDBC URL the driver can read: use"
+                    + " jdbc:postgresql://host[:port][,host2[:port2]]/database[?name=value&…]";
+        }
+        for (String name : CHECKED_URL_PARAMETERS) {
+            String value = parsed.getProperty(name);
+            List<String> choices = List.of(org.postgresql.PGProperty.forName(name).getChoices());
+            if (value != null && choices.stream().noneMatch(value::equalsIgnoreCase)) {
+                return "parameter " + name + " must be one of " + String.join(", ", choices) + " (was \"" + value + "\")";
+            }
+        }
+        return null;
     }
 
     /** Edit distance, for "did you mean" suggestions. */
@@ -406,13 +479,19 @@ public final class SidecarConfig {
             if (url == null || url.isBlank()) {
                 problems.add(JDBC_URL + " is required (e.g. jdbc:postgresql://db:5432/app)");
             } else if (!url.trim().startsWith("jdbc:postgresql:")) {
-                problems.add(JDBC_URL + " must start with jdbc:postgresql: (was \"" + maskUrl(url) + "\")");
+                problems.add(JDBC_URL + " must start with jdbc:postgresql: (was \"" + maskUrls(maskUrl(url)) + "\")");
             } else {
-                jdbcUrl = url.trim();
-                settings.put(JDBC_URL, maskUrl(jdbcUrl));
-                Matcher password = URL_PASSWORD.matcher(jdbcUrl);
+                String trimmed = url.trim();
+                Matcher password = URL_PASSWORD.matcher(trimmed);
                 while (password.find()) {
-                    secretValues.add(jdbcUrl.substring(password.end(1), password.end()));
+                    secretValues.add(trimmed.substring(password.end(1), password.end()));
+                }
+                String problem = jdbcUrlProblem(trimmed);
+                if (problem != null) {
+                    problems.add(JDBC_URL + " " + problem);
+                } else {
+                    jdbcUrl = trimmed;
+                    settings.put(JDBC_URL, maskUrl(jdbcUrl));
                 }
             }
             String user = value(JDBC_USER);
@@ -534,7 +613,8 @@ public final class SidecarConfig {
             for (String key : transport.configKeys()) {
                 if (!secrets.contains(key) && values.containsKey(key)) {
                     transportValues.put(key, values.get(key));
-                    settings.put(key, values.get(key));
+                    settings.put(key, maskUrls(values.get(key)));
+                    urlCredentials(values.get(key));
                 }
             }
             for (String key : secrets) {
@@ -548,6 +628,27 @@ public final class SidecarConfig {
 
         private String value(String key) {
             return values.get(key);
+        }
+
+        /** Registers the credentials in the URLs of a value not declared secret (defense in depth, for {@link #redact}). */
+        private void urlCredentials(String value) {
+            Matcher userInfo = URL_USERINFO.matcher(value);
+            while (userInfo.find()) {
+                String info = userInfo.group(2);
+                String secret = info.substring(info.indexOf(':') + 1);
+                if (secret.length() >= MIN_DERIVED_SECRET) {
+                    secretValues.add(secret);
+                }
+            }
+            if (value.contains("://")) {
+                Matcher query = URL_QUERY_VALUE.matcher(value);
+                while (query.find()) {
+                    String secret = value.substring(query.end(1), query.end());
+                    if (secret.length() >= MIN_DERIVED_SECRET) {
+                        secretValues.add(secret);
+                    }
+                }
+            }
         }
 
         private int integer(String key, int defaultValue, int min, int max) {

@@ -11,6 +11,8 @@ import java.io.StringReader;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -62,6 +64,54 @@ class ConsoleLoggerFinderTest {
 
         assertThat(single()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z INFO  dev\\.outbox\\.relay"
                 + " - relay connected instance=x");
+    }
+
+    @Test
+    void textLineEscapesControlCharactersSoAKeyCannotForgeALineOrDriveTheTerminal() {
+        ConsoleLoggerFinder.configure(SidecarConfig.LogFormat.TEXT, Level.INFO, out);
+
+        logger.log(Level.WARNING, "delivery failed for {0} {1}", "Order/o-1\n2026-01-01T00:00:00.000Z INFO  forged",
+                LogFields.of("type", "\u001b[2J\u001b]0;owned\u0007", "error", "refused\r\n"));
+
+        assertThat(single()).endsWith(" - delivery failed for Order/o-1\\n2026-01-01T00:00:00.000Z INFO  forged"
+                + " type=\\u001b[2J\\u001b]0;owned\\u0007 error=refused\\r\\n");
+    }
+
+    @Test
+    void textStackTraceEscapesTheMessagesOfTheThrowableAndItsCauses() {
+        ConsoleLoggerFinder.configure(SidecarConfig.LogFormat.TEXT, Level.INFO, out);
+
+        logger.log(Level.ERROR, "loop failed", new IllegalStateException("key k\nFORGED line",
+                new RuntimeException("cause\u001b[31m")));
+
+        var lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        assertThat(lines.get(0)).endsWith(" - loop failed");
+        assertThat(lines.get(1)).isEqualTo("java.lang.IllegalStateException: key k\\nFORGED line");
+        assertThat(lines).contains("Caused by: java.lang.RuntimeException: cause\\u001b[31m");
+        assertThat(lines.subList(2, lines.size())).allSatisfy(l -> assertThat(l).matches("(\tat |\t\\.\\.\\. |Caused by: ).*"));
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).doesNotContain("\u001b");
+    }
+
+    @Test
+    void jsonLineKeepsControlCharactersExactButEscapedOnOneLine() {
+        ConsoleLoggerFinder.configure(SidecarConfig.LogFormat.JSON, Level.INFO, out);
+
+        logger.log(Level.WARNING, "delivery failed {0}", LogFields.of("key", "o-1\n{\"level\":\"INFO\"}\u001b[2J"));
+
+        String line = single();
+        assertThat(line).doesNotContain("\u001b");
+        assertThat(parse(line).getString("key")).isEqualTo("o-1\n{\"level\":\"INFO\"}\u001b[2J");
+    }
+
+    @Test
+    void everyLineIncludingStackTracesPassesThroughTheRedactor() {
+        SidecarConfig config = SidecarConfig.load(Map.of("OUTBOX_JDBC_URL", "jdbc:postgresql://db/app?password=jdbcPw99",
+                "OUTBOX_TRANSPORT", "log"), null, List.of(new dev.outbox.relay.transport.log.LogTransportFactory()));
+        ConsoleLoggerFinder.configure(SidecarConfig.LogFormat.TEXT, Level.INFO, out, config::redact);
+
+        logger.log(Level.WARNING, "client said {0}", "auth failed for jdbcPw99", new IllegalStateException("jdbcPw99"));
+
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("auth failed for ****").doesNotContain("jdbcPw99");
     }
 
     @Test

@@ -62,6 +62,36 @@ class OperatorCommandsIT {
     }
 
     @Test
+    void statusCheckFailsWithExitCode4NamingEachFailedCheck() {
+        Events.insert(db, 3, 3, "OrderPlaced");
+        db.execute("UPDATE outbox.event SET occurred_at = now() - interval '10 minutes'");
+        db.execute("UPDATE outbox.event SET dead_at = now(), attempts = 1 WHERE seq = (SELECT min(seq) FROM outbox.event)");
+
+        Run check = relay("status", "--check", "--max-age", "5m");
+
+        assertThat(check.exitCode()).as(check.err()).isEqualTo(Main.EXIT_CHECK_FAILED);
+        assertThat(check.out()).startsWith("FAILED: 3 check(s)").contains("1 dead event(s)")
+                .contains("the oldest undelivered event is 10m old, more than --max-age 5m")
+                .contains("no relay instance is live");
+        Run json = relay("status", "--check", "--json");
+        assertThat(json.exitCode()).isEqualTo(Main.EXIT_CHECK_FAILED);
+        assertThat(json.out()).contains("\"ok\":false").contains("\"dead\":1");
+        assertThat(relay("status", "--check", "--max-age", "1h").out()).startsWith("FAILED: 2 check(s)");
+    }
+
+    @Test
+    void statusCheckPassesWhileARelayDeliversEverything() {
+        Events.insert(db, 5, 2, "OrderPlaced");
+        fixture.start(fixture.sink("r1"), RelayDatabase.fast().build());
+        Events.awaitAllPublished(db, Duration.ofSeconds(30));
+
+        Run check = relay("status", "--check");
+
+        assertThat(check.exitCode()).as(check.out()).isEqualTo(Main.EXIT_OK);
+        assertThat(check.out()).startsWith("OK: backlog 0").contains("1 relay instance(s) live");
+    }
+
+    @Test
     void deadListRetryAndDiscard() {
         insertDeadEventWithFollowers();
         String id = deadEventId();

@@ -281,6 +281,64 @@ class SidecarConfigTest {
     }
 
     @Test
+    void aJdbcUrlThatTheDriverRejectsIsAConfigurationErrorInEveryCommandWithoutThePassword() {
+        Map<String, String> env = Map.of("OUTBOX_JDBC_URL",
+                "jdbc:postgresql://127.0.0.1:99999/app?user=app&password=" + SECRET, "OUTBOX_HTTP_ENABLED", "false");
+        String[][] commands = {{"run"}, {"status"}, {"dead", "list"}, {"dead", "retry", "--all"},
+            {"purge"}, {"replay", "--from", "2026-01-01", "--to", "2026-01-02"}, {"bench"}};
+        for (String[] command : commands) {
+            err.reset();
+            assertThat(run(env, command)).as(String.join(" ", command)).isEqualTo(Main.EXIT_CONFIGURATION);
+            assertThat(stderr()).as(String.join(" ", command))
+                    .contains("configuration error: OUTBOX_JDBC_URL port must be 1..65535 (was 99999)")
+                    .doesNotContain(SECRET).doesNotContain("\tat ");
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain(SECRET);
+    }
+
+    @Test
+    void rejectsJdbcUrlsThatTheDriverCannotParse() {
+        assertConfigurationError(Map.of("OUTBOX_JDBC_URL", "jdbc:postgresql://db:abc/app"),
+                "OUTBOX_JDBC_URL port must be 1..65535 (was abc)");
+        assertConfigurationError(Map.of("OUTBOX_JDBC_URL", "jdbc:postgresql://db/app?sslmode=sometimes&password=x"),
+                "OUTBOX_JDBC_URL parameter sslmode must be one of disable, allow, prefer, require, verify-ca,"
+                        + " verify-full (was \"sometimes\")");
+    }
+
+    @Test
+    void describeMasksUserInfoAndQueryOfUrlLikeValues() {
+        SidecarConfig config = load(Map.of("OUTBOX_JDBC_URL", URL + "?user=app&sslpassword=" + SECRET,
+                "OUTBOX_TRANSPORT", "kafka",
+                "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", "nats://app:" + SECRET + "@h:4222,https://h/hook?token=" + SECRET
+                        + "&format=json&x=1"));
+
+        assertThat(config.describe()).doesNotContain(SECRET)
+                .contains("OUTBOX_JDBC_URL=" + URL + "?user=app&sslpassword=****")
+                .contains("nats://app:****@h:4222,https://h/hook?token=****&format=****&x=****");
+        assertThat(SidecarConfig.maskUrls("nats://" + SECRET + "@h:4222 redis://:" + SECRET + "@r:6379/0"))
+                .isEqualTo("nats://****@h:4222 redis://:****@r:6379/0");
+        // The credentials are masked wherever they appear (a client's error text); short query values are not.
+        assertThat(config.redact("cannot connect to [nats://app:" + SECRET + "@h:4222] format=json"))
+                .isEqualTo("cannot connect to [nats://app:****@h:4222] format=json");
+    }
+
+    @Test
+    void rejectsNegativeOrZeroNumbersOnTheCommandLineWithExitCode2() {
+        Map<String, String> env = Map.of("OUTBOX_JDBC_URL", URL);
+        String[][] commands = {{"dead", "list", "--limit", "-1"}, {"dead", "list", "--limit", "0"},
+            {"purge", "--older-than", "-1d"}, {"purge", "--older-than", "PT-1S"}, {"purge", "--batch-size", "0"},
+            {"bench", "--events", "0"}, {"bench", "--rounds", "-2"}, {"bench", "--batch-size", "0"},
+            {"replay", "--from", "2026-01-01", "--to", "2026-01-02", "--timeout", "0s"},
+            {"status", "--check", "--max-age", "-5m"}};
+        for (String[] command : commands) {
+            err.reset();
+            assertThat(run(env, command)).as(String.join(" ", command)).isEqualTo(Main.EXIT_USAGE);
+            assertThat(stderr()).as(String.join(" ", command)).contains("Invalid value for option '" + command[command.length - 2] + "'")
+                    .contains("(was \"" + command[command.length - 1] + "\")");
+        }
+    }
+
+    @Test
     void rejectsAnInvalidCommandLineWithExitCode2() {
         assertThat(run(Map.of("OUTBOX_JDBC_URL", URL), "run", "--no-such-option")).isEqualTo(Main.EXIT_USAGE);
         assertThat(run(Map.of(), "no-such-command")).isEqualTo(Main.EXIT_USAGE);

@@ -9,22 +9,28 @@ import dev.outbox.testing.TestDatabase;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.StringReader;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
@@ -135,11 +141,14 @@ class SidecarIT {
                 return m.find() ? m.group(1) : null;
             }));
 
-            HttpResponse<String> ready = get(port, "/ready");
+            // The database is checked in the background: wait for its first answer.
+            HttpResponse<String> ready = await("the database check to pass", () -> {
+                HttpResponse<String> r = get(port, "/ready");
+                return parse(r.body()).getJsonObject("checks").getString("database").equals("UP") ? r : null;
+            });
 
             assertThat(ready.statusCode()).isEqualTo(503);
             JsonObject body = parse(ready.body());
-            assertThat(body.getJsonObject("checks").getString("database")).isEqualTo("UP");
             assertThat(body.getJsonObject("checks").getString("relay")).isEqualTo("DOWN");
             stop.countDown();
             assertThat(exit.get(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isEqualTo(Main.EXIT_OK);
@@ -148,6 +157,161 @@ class SidecarIT {
             thread.shutdownNow();
             ConsoleLoggerFinder.configure(SidecarConfig.LogFormat.TEXT, System.Logger.Level.INFO, null);
         }
+    }
+
+    @Test
+    void slowClientsHoldingConnectionsOpenCannotStarveTheProbes() throws Exception {
+        try (Running sidecar = startSidecar(db.jdbcUrl())) {
+            await("/ready to answer 200", () -> get(sidecar.port(), "/ready").statusCode() == 200 ? "ready" : null);
+            probe(sidecar.port(), "GET", "/health"); // warm up: the first request loads classes
+            List<Socket> slow = new ArrayList<>();
+            try {
+                // Requests that never finish: two blocked the JDK server's two threads; 200 exceed the connection cap.
+                for (int i = 0; i < 200; i++) {
+                    Socket socket = new Socket("127.0.0.1", sidecar.port());
+                    socket.getOutputStream().write("GET /health HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
+                    slow.add(socket);
+                }
+                List<Long> millis = new ArrayList<>();
+                for (int i = 0; i < 9; i++) {
+                    Probe health = probe(sidecar.port(), "GET", "/health");
+                    assertThat(health.status()).isEqualTo(200);
+                    millis.add(health.millis());
+                }
+                assertAnswerTimes("/health with 200 slow connections open", millis, 100);
+                assertThat(probe(sidecar.port(), "GET", "/ready").status()).isEqualTo(200);
+                assertThat(probe(sidecar.port(), "GET", "/metrics").body()).contains("outbox_relay_published_total");
+            } finally {
+                for (Socket socket : slow) {
+                    socket.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void probesAnswerInTimeWithTheDatabaseUnreachable() throws Exception {
+        int closedPort;
+        try (ServerSocket free = new ServerSocket(0)) {
+            closedPort = free.getLocalPort();
+        }
+        try (Running sidecar = startSidecar("jdbc:postgresql://127.0.0.1:" + closedPort + "/nowhere?user=x")) {
+            probe(sidecar.port(), "GET", "/health"); // warm up
+            // Over a few seconds, so that the pool's 5 s connection wait is under way for part of it.
+            List<Long> health = new ArrayList<>();
+            List<Long> ready = new ArrayList<>();
+            List<Long> metrics = new ArrayList<>();
+            long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (System.nanoTime() < until) {
+                Probe h = probe(sidecar.port(), "GET", "/health");
+                assertThat(h.status()).isEqualTo(200);
+                health.add(h.millis());
+                Probe r = probe(sidecar.port(), "GET", "/ready");
+                assertThat(r.status()).isEqualTo(503);
+                ready.add(r.millis());
+                Probe m = probe(sidecar.port(), "GET", "/metrics");
+                assertThat(m.status()).isEqualTo(200);
+                assertThat(m.body()).contains("\noutbox_database_up 0\n").doesNotContain("outbox_backlog_events");
+                metrics.add(m.millis());
+            }
+            assertAnswerTimes("/health, database unreachable", health, 100);
+            assertAnswerTimes("/ready, database unreachable", ready, 1000);
+            assertAnswerTimes("/metrics, database unreachable", metrics, 1000);
+            JsonObject body = parse(await("the database check's cause in /ready", () -> {
+                String text = probe(sidecar.port(), "GET", "/ready").body();
+                return text.contains("SQLState") ? text : null;
+            }));
+            assertThat(body.getJsonObject("checks").getString("database")).isEqualTo("DOWN");
+            assertThat(body.getString("database_error")).contains("SQLState 08001").contains("refused");
+        }
+    }
+
+    @Test
+    void headAnswersLikeGetWithoutABody() throws Exception {
+        try (Running sidecar = startSidecar(db.jdbcUrl())) {
+            await("/ready to answer 200", () -> get(sidecar.port(), "/ready").statusCode() == 200 ? "ready" : null);
+            for (String path : List.of("/health", "/ready", "/metrics")) {
+                Probe get = probe(sidecar.port(), "GET", path);
+                Probe head = probe(sidecar.port(), "HEAD", path);
+                assertThat(head.status()).as(path).isEqualTo(get.status());
+                assertThat(head.headers()).as(path).contains("Content-Type: ").contains("Content-Length: ");
+                assertThat(head.body()).as(path).isEmpty();
+            }
+            assertThat(probe(sidecar.port(), "HEAD", "/nothing-here").status()).isEqualTo(404);
+            Probe post = probe(sidecar.port(), "POST", "/health");
+            assertThat(post.status()).isEqualTo(405);
+            assertThat(post.headers()).contains("Allow: GET, HEAD");
+        }
+    }
+
+    /**
+     * The issue's targets (100 ms for /health, 1 s for /ready and /metrics) hold for the median; on
+     * this shared 2-core machine a single answer may miss them by a scheduler slice, so no single
+     * answer may take more than a second either: a server that waits on a slow client or on the
+     * database takes seconds or never answers.
+     */
+    private static void assertAnswerTimes(String what, List<Long> millis, long targetMillis) {
+        List<Long> sorted = millis.stream().sorted().toList();
+        String summary = what + ": " + sorted.size() + " answers, median " + sorted.get(sorted.size() / 2)
+                + " ms, slowest " + sorted.get(sorted.size() - 1) + " ms";
+        System.out.println(summary);
+        assertThat(sorted.get(sorted.size() / 2)).as(summary).isLessThan(targetMillis);
+        assertThat(sorted.get(sorted.size() - 1)).as(summary).isLessThan(Math.max(targetMillis, 1000));
+    }
+
+    /** One request on a raw socket: status, head, body and how long the answer took. */
+    private record Probe(int status, String headers, String body, long millis) {
+    }
+
+    private static Probe probe(int port, String method, String path) throws IOException {
+        long start = System.nanoTime();
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write((method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            int split = response.indexOf("\r\n\r\n");
+            assertThat(split).as("a complete HTTP response: %s", response).isPositive();
+            return new Probe(Integer.parseInt(response.substring(9, 12)), response.substring(0, split),
+                    response.substring(split + 4), millis);
+        }
+    }
+
+    /** {@code relay run} in this JVM with the log transport, HTTP on a free port, stopped by {@link #close()}. */
+    private record Running(int port, CountDownLatch stop, Future<Integer> exit, ExecutorService thread)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            stop.countDown();
+            try {
+                assertThat(exit.get(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isEqualTo(Main.EXIT_OK);
+            } catch (InterruptedException | ExecutionException | TimeoutException e) {
+                throw new AssertionError("relay run did not stop cleanly", e);
+            } finally {
+                thread.shutdownNow();
+                ConsoleLoggerFinder.configure(SidecarConfig.LogFormat.TEXT, System.Logger.Level.INFO, null);
+            }
+        }
+    }
+
+    private static Running startSidecar(String jdbcUrl) {
+        ByteArrayOutputStream logs = new ByteArrayOutputStream();
+        CountDownLatch stop = new CountDownLatch(1);
+        SidecarContext context = new SidecarContext(Map.of("OUTBOX_JDBC_URL", jdbcUrl,
+                "OUTBOX_HTTP_HOST", "127.0.0.1", "OUTBOX_HTTP_PORT", "0", "OUTBOX_LOG_FORMAT", "json",
+                "OUTBOX_MAX_POLL_INTERVAL", "50ms", "OUTBOX_REBALANCE_INTERVAL", "50ms"),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(logs, true, StandardCharsets.UTF_8),
+                List.of(new LogTransportFactory(new PrintStream(new ByteArrayOutputStream(), true,
+                        StandardCharsets.UTF_8))), stop);
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        Future<Integer> exit = thread.submit(() -> Main.execute(new String[] {"run"}, context));
+        int port = Integer.parseInt(await("the start line with the HTTP port", () -> {
+            Matcher m = HTTP_PORT.matcher(logs.toString(StandardCharsets.UTF_8));
+            return m.find() ? m.group(1) : null;
+        }));
+        return new Running(port, stop, exit, thread);
     }
 
     private HttpResponse<String> get(int port, String path) throws Exception {
