@@ -119,7 +119,7 @@ public final class Outbox {
                 }
                 return Optional.of(OutboxEvent.builder(row.getString(2), row.getString(3), row.getString(4))
                         .id(row.getObject(1, UUID.class))
-                        .maxPayloadBytes(Integer.MAX_VALUE) // stored rows are read whatever their size
+                        .stored() // rows stored before V4's size check are read whatever their size
                         .payload(row.getString(5))
                         .headers(JsonCodec.readHeaders(row.getString(6)))
                         .occurredAt(row.getObject(7, OffsetDateTime.class).toInstant())
