@@ -40,6 +40,11 @@ $$;
 COMMENT ON FUNCTION outbox.is_blank(text) IS
     'True when the text is empty or holds only whitespace (the characters of Java''s Character.isWhitespace).';
 
+-- Each rule holds for a row as it is inserted or re-queued: all delivery columns at their
+-- defaults (the only rows outbox_app can insert, see the grants below). The relay's own updates
+-- (published_at, attempts, dead_at, next_attempt_at) skip the rules, so marking never prints a
+-- payload to measure it and a row stored before V4 that breaks a rule can still be delivered or
+-- given up. Re-queuing such a row (replay, retry) is refused by the rule it breaks.
 ALTER TABLE outbox.event
     DROP CONSTRAINT IF EXISTS event_aggregatetype_check,
     DROP CONSTRAINT IF EXISTS event_aggregateid_check,
@@ -49,27 +54,48 @@ ALTER TABLE outbox.event
     DROP CONSTRAINT IF EXISTS event_headers_size_check,
     DROP CONSTRAINT IF EXISTS event_occurred_at_check,
     ADD CONSTRAINT event_aggregatetype_check
-        CHECK (NOT outbox.is_blank(aggregatetype) AND length(aggregatetype) <= 255) NOT VALID,
+        CHECK (
+            attempts > 0 OR published_at IS NOT NULL OR dead_at IS NOT NULL
+            OR next_attempt_at IS NOT NULL OR last_error IS NOT NULL
+            OR (NOT outbox.is_blank(aggregatetype) AND length(aggregatetype) <= 255)) NOT VALID,
     ADD CONSTRAINT event_aggregateid_check
-        CHECK (NOT outbox.is_blank(aggregateid) AND length(aggregateid) <= 255) NOT VALID,
+        CHECK (
+            attempts > 0 OR published_at IS NOT NULL OR dead_at IS NOT NULL
+            OR next_attempt_at IS NOT NULL OR last_error IS NOT NULL
+            OR (NOT outbox.is_blank(aggregateid) AND length(aggregateid) <= 255)) NOT VALID,
     ADD CONSTRAINT event_type_check
-        CHECK (NOT outbox.is_blank(type) AND length(type) <= 255) NOT VALID,
+        CHECK (
+            attempts > 0 OR published_at IS NOT NULL OR dead_at IS NOT NULL
+            OR next_attempt_at IS NOT NULL OR last_error IS NOT NULL
+            OR (NOT outbox.is_blank(type) AND length(type) <= 255)) NOT VALID,
     -- Measured on the text PostgreSQL prints, not on what the writer sent: jsonb normalises
     -- (a 9-byte number such as 1e131071 prints as 131072 digits), and the printed text is what
     -- the relay holds in memory and hands to brokers.
     ADD CONSTRAINT event_payload_size_check
-        CHECK (octet_length(payload::text) <= 1048576) NOT VALID,
+        CHECK (
+            attempts > 0 OR published_at IS NOT NULL OR dead_at IS NOT NULL
+            OR next_attempt_at IS NOT NULL OR last_error IS NOT NULL
+            OR (octet_length(payload::text) <= 1048576)) NOT VALID,
     -- A container at level 64 (the root is level 0) is the 65th nested one. Deeper documents are
     -- refused by many consumers' parsers (.NET System.Text.Json and Json.NET stop at 64) and,
     -- from about 13,000 levels, by PostgreSQL's own parser (stack depth limit exceeded).
     ADD CONSTRAINT event_payload_depth_check
-        CHECK (NOT jsonb_path_exists(payload, 'strict $.**{64} ? (@.type() == "object" || @.type() == "array")')) NOT VALID,
+        CHECK (
+            attempts > 0 OR published_at IS NOT NULL OR dead_at IS NOT NULL
+            OR next_attempt_at IS NOT NULL OR last_error IS NOT NULL
+            OR (NOT jsonb_path_exists(payload, 'strict $.**{64} ? (@.type() == "object" || @.type() == "array")'))) NOT VALID,
     ADD CONSTRAINT event_headers_size_check
-        CHECK (octet_length(headers::text) <= 65536) NOT VALID,
+        CHECK (
+            attempts > 0 OR published_at IS NOT NULL OR dead_at IS NOT NULL
+            OR next_attempt_at IS NOT NULL OR last_error IS NOT NULL
+            OR (octet_length(headers::text) <= 65536)) NOT VALID,
     -- Not infinity and not BC: CloudEvents' time attribute is RFC 3339, which has years 0000-9999
     -- only (and year 0 is 1 BC in PostgreSQL).
     ADD CONSTRAINT event_occurred_at_check
-        CHECK (occurred_at >= '0001-01-01 00:00:00+00' AND occurred_at < '10000-01-01 00:00:00+00') NOT VALID;
+        CHECK (
+            attempts > 0 OR published_at IS NOT NULL OR dead_at IS NOT NULL
+            OR next_attempt_at IS NOT NULL OR last_error IS NOT NULL
+            OR (occurred_at >= '0001-01-01 00:00:00+00' AND occurred_at < '10000-01-01 00:00:00+00')) NOT VALID;
 
 -- The inbox's consumer name follows the same whitespace rule as the Java Inbox.
 ALTER TABLE outbox.inbox
