@@ -1,5 +1,5 @@
--- V4: the schema enforces every rule the Java writer enforces, and the application role may
--- insert an event's own columns only.
+-- V4: the schema and the Java writer (OutboxEvent) enforce the same rules, and the application
+-- role may insert an event's own columns only.
 --
 -- Rules (each a named CHECK, so a plain-SQL writer learns which rule it broke):
 --   aggregatetype, aggregateid, type  contain a character that is not whitespace (as Java's
@@ -11,8 +11,8 @@
 --   occurred_at                       a finite time in the years 0001-9999 (RFC 3339 can write it)
 --
 -- Upgrading: the constraints are added NOT VALID, so applying this file to a database holding
--- rows that break a rule never fails: new and updated rows are checked, existing ones are not
--- (the relay still delivers them). On an empty table they are validated at once. Later, when
+-- rows that break a rule never fails: inserted rows (and rows re-queued with their whole
+-- delivery state cleared) are checked, existing ones are not (the relay still delivers them). On an empty table they are validated at once. Later, when
 -- the old rows are gone (purged), `ALTER TABLE outbox.event VALIDATE CONSTRAINT …` marks them
 -- valid without blocking writers. Re-applying this file is harmless (it re-adds the checks
 -- NOT VALID). sql/README.md has the measured cost of the checks on writers.
