@@ -86,26 +86,34 @@ public final class StoredText {
     public static long printedSize(Map<String, String> headers) {
         long size = 2;
         for (Map.Entry<String, String> header : headers.entrySet()) {
-            size += printedSize(header.getKey()) + 2 + printedSize(header.getValue());
+            size += printedSize(header.getKey()) + 2 + printedSize(header.getValue()); // validated by header(): never -1
         }
         return size + 2L * Math.max(0, headers.size() - 1);
     }
 
-    /** A JSON string as jsonb prints it (PostgreSQL's escape_json), quotes included. */
+    /**
+     * A JSON string as jsonb prints it (PostgreSQL's escape_json), quotes included; -1 if it holds
+     * what jsonb cannot store (NUL, an unpaired surrogate). One pass: this runs over every string.
+     */
     private static long printedSize(String s) {
         long size = 2;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') {
                 size += 2;
+            } else if (c == 0) {
+                return -1;
             } else if (c < 0x20) {
                 size += 6; // backslash, u and four hex digits
             } else if (c < 0x80) {
                 size += 1;
             } else if (c < 0x800) {
                 size += 2;
-            } else if (Character.isHighSurrogate(c)) {
-                size += 4; // with its low surrogate (a lone one was refused before)
+            } else if (Character.isSurrogate(c)) {
+                if (!Character.isHighSurrogate(c) || i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                    return -1;
+                }
+                size += 4; // the pair is one code point, 4 bytes in UTF-8
                 i++;
             } else {
                 size += 3;
@@ -195,12 +203,13 @@ public final class StoredText {
         }
 
         private long string(String s) {
-            requireWellFormed(field + " at " + path(), s);
-            if (s.indexOf('\0') >= 0) {
+            long size = printedSize(s);
+            if (size < 0) { // the message (and the path in it) is only built for a refused string
+                requireWellFormed(field + " at " + path(), s);
                 throw new OutboxException(field + " must not contain the NUL character (\\u0000), at " + path()
                         + ": PostgreSQL jsonb cannot store it");
             }
-            return printedSize(s);
+            return size;
         }
 
         private long number(BigDecimal n) {
