@@ -2,6 +2,7 @@ package dev.outbox.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outbox.core.internal.StoredText;
 import dev.outbox.testing.TestDatabase;
 import jakarta.json.Json;
 import java.math.BigDecimal;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The Java writer and the plain-SQL contract accept and refuse the same inputs: each row of the
@@ -172,6 +174,27 @@ class WriterSchemaAgreementIT {
                 input.refusedBy() == ACCEPTED ? "accepted" : "refused");
         assertThat(sql).as("plain SQL: accepted, or the CHECK / SQLSTATE that refused").isEqualTo(
                 input.refusedBy() == ACCEPTED ? "accepted" : input.refusedBy());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{}", "[]", "[[], {}, [{}]]", "{\"a\": null, \"b\": true, \"c\": false}",
+        "{\"é\": \"日本\", \"emoji\": \"\\ud83d\\ude00\", \"nbsp\": \"\\u00a0\"}",
+        "[\"\\\"quoted\\\" \\\\ back\\/slash\", \"\\b\\f\\n\\r\\t\", \"\\u0001\\u001f\\u007f\\u2028\"]",
+        "[0, -0, 1.50, -1.0e-2, 1e3, 12e-1, 1E+2, 0.0000001, 123456789012345678901234567890, 0e-5, -0.0]",
+        "[1e131071, 1e-16383]",
+        "{\"b\": 1, \"a\": 2, \"aa\": [1, 2, 3]}",
+    })
+    void javaComputesThePayloadSizeAsPostgresqlPrintsIt(String json) throws Exception {
+        OutboxEvent event = OutboxEvent.builder("Order", "1", "OrderPlaced").payload(json)
+                .header("h\t", "v\"\u0002é").build();
+        try (Connection c = db.connect()) {
+            Outbox.create().append(c, event);
+        }
+        assertThat(StoredText.printedSize("event.payload", event.payload())).isEqualTo(db.queryLong(
+                "SELECT octet_length(payload::text) FROM outbox.event WHERE id = '" + event.id() + "'"));
+        assertThat(StoredText.printedSize(event.headers())).isEqualTo(db.queryLong(
+                "SELECT octet_length(headers::text) FROM outbox.event WHERE id = '" + event.id() + "'"));
     }
 
     private static String javaOutcome(Case input) throws SQLException {
