@@ -2,6 +2,7 @@ package dev.outbox.core;
 
 import dev.outbox.core.internal.SqlErrors;
 import dev.outbox.core.internal.SqlIdentifiers;
+import dev.outbox.core.internal.StoredText;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -148,7 +149,8 @@ public final class Inbox {
         private int purgeBatchSize = DEFAULT_PURGE_BATCH_SIZE;
 
         private Builder(String consumer) {
-            if (consumer == null || consumer.isBlank() || consumer.length() > OutboxEvent.MAX_NAME_LENGTH) {
+            // The schema's rule (inbox_consumer_check): whitespace as Java defines it, length in code points.
+            if (consumer == null || StoredText.isBlank(consumer) || StoredText.length(consumer) > OutboxEvent.MAX_NAME_LENGTH) {
                 throw new OutboxException("inbox.consumer must be 1 to " + OutboxEvent.MAX_NAME_LENGTH
                         + " characters, not blank (was " + (consumer == null ? "null" : '"' + consumer + '"') + ")");
             }

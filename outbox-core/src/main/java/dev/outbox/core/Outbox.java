@@ -108,7 +108,9 @@ public final class Outbox {
 
     /**
      * Reads an event back by id, as stored (for tools and tests: the application role may only
-     * insert, so this needs a role with {@code SELECT}, such as {@code outbox_relay}).
+     * insert, so this needs a role with {@code SELECT}, such as {@code outbox_relay}). A row stored
+     * before {@code sql/V4__event_hardening.sql} is read whatever its size; one that breaks another
+     * of the event rules (nesting, occurred_at, names) fails with an {@link OutboxException} naming it.
      */
     public Optional<OutboxEvent> find(Connection connection, UUID id) {
         try (PreparedStatement select = connection.prepareStatement(findSql)) {
@@ -119,7 +121,7 @@ public final class Outbox {
                 }
                 return Optional.of(OutboxEvent.builder(row.getString(2), row.getString(3), row.getString(4))
                         .id(row.getObject(1, UUID.class))
-                        .maxPayloadBytes(Integer.MAX_VALUE) // stored rows are read whatever their size
+                        .stored() // rows stored before V4's size check are read whatever their size
                         .payload(row.getString(5))
                         .headers(JsonCodec.readHeaders(row.getString(6)))
                         .occurredAt(row.getObject(7, OffsetDateTime.class).toInstant())

@@ -1,9 +1,9 @@
 package dev.outbox.core;
 
 import dev.outbox.core.internal.JsonCodec;
+import dev.outbox.core.internal.StoredText;
 import dev.outbox.core.internal.UuidV7;
 import jakarta.json.JsonStructure;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
@@ -19,18 +19,48 @@ import java.util.regex.Pattern;
  *
  * <p>Immutable and validated when built: an instance that exists can be written. Build one with
  * {@link #builder(String, String, String)}; invalid input fails there with an
- * {@link OutboxException} that names the field, the rule and the value.
+ * {@link OutboxException} that names the field, the rule and the value. The rules are the
+ * schema's (the CHECK constraints of {@code sql/}, and what PostgreSQL's text, jsonb and
+ * timestamptz can store), so the Java writer and a plain-SQL writer accept and refuse the same
+ * events; the writer only adds rules the database cannot check: no duplicate JSON keys (jsonb
+ * would keep the last one), header values of at most {@value #MAX_HEADER_VALUE_LENGTH}
+ * characters, a valid W3C {@code traceparent}.
  *
  * <p>Events with the same {@code (aggregateType, aggregateId)} are delivered in the order they
  * were written; the aggregate id is also the broker message key.
  */
 public final class OutboxEvent {
-    /** Default limit of {@link Builder#maxPayloadBytes(int)}: 1 MiB of UTF-8 JSON. */
-    public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
-    /** Maximum length in characters of the aggregate type, aggregate id, event type and header names. */
+    /**
+     * Largest payload the schema stores (CHECK {@code event_payload_size_check}): 1 MiB of JSON text
+     * as PostgreSQL prints it, {@code octet_length(payload::text)}, which is what the relay reads
+     * and sends. {@link Builder#maxPayloadBytes(int)} may set a lower limit, never a higher one.
+     */
+    public static final int MAX_PAYLOAD_BYTES = 1 << 20;
+    /** Default limit of {@link Builder#maxPayloadBytes(int)}: the schema's {@link #MAX_PAYLOAD_BYTES}. */
+    public static final int DEFAULT_MAX_PAYLOAD_BYTES = MAX_PAYLOAD_BYTES;
+    /**
+     * Deepest nesting of objects and arrays in a payload, the outermost counting as 1 (CHECK
+     * {@code event_payload_depth_check}). Consumers' parsers refuse deeper documents (.NET's stop at
+     * 64), PostgreSQL's own parser from about 13,000 levels.
+     */
+    public static final int MAX_PAYLOAD_DEPTH = 64;
+    /** Largest headers object, as PostgreSQL prints it (CHECK {@code event_headers_size_check}): 64 KiB. */
+    public static final int MAX_HEADERS_BYTES = 64 * 1024;
+    /**
+     * Maximum length in characters (Unicode code points, as PostgreSQL's {@code length} counts) of
+     * the aggregate type, aggregate id, event type and header names.
+     */
     public static final int MAX_NAME_LENGTH = 255;
-    /** Maximum length in characters of a header value. */
+    /** Maximum length in characters (code points) of a header value. */
     public static final int MAX_HEADER_VALUE_LENGTH = 8192;
+    /**
+     * Earliest {@link Builder#occurredAt(Instant)}: the start of year 1 (CHECK
+     * {@code event_occurred_at_check}). RFC 3339, the format of CloudEvents' {@code time}, has
+     * four-digit years only.
+     */
+    public static final Instant EARLIEST_OCCURRED_AT = Instant.parse("0001-01-01T00:00:00Z");
+    /** Latest {@link Builder#occurredAt(Instant)}: the last microsecond of year 9999. */
+    public static final Instant LATEST_OCCURRED_AT = Instant.parse("9999-12-31T23:59:59.999999Z");
     /** Header holding the W3C Trace Context {@code traceparent}. */
     public static final String TRACEPARENT = "traceparent";
     /** Header holding the W3C Trace Context {@code tracestate}. */
@@ -73,7 +103,9 @@ public final class OutboxEvent {
      * @param aggregateType the kind of entity, e.g. {@code "Order"}; routes the event to a destination
      * @param aggregateId the entity's id; the ordering key and broker message key
      * @param type what happened, in the past tense, e.g. {@code "OrderPlaced"}
-     * @throws OutboxException if a value is null, blank or longer than {@value #MAX_NAME_LENGTH} characters
+     * @throws OutboxException if a value is null, only whitespace (as {@link Character#isWhitespace(int)}
+     *     defines it: tabs and newlines too), longer than {@value #MAX_NAME_LENGTH} characters, or not
+     *     storable (an unpaired surrogate, NUL). Other control characters are allowed.
      */
     public static Builder builder(String aggregateType, String aggregateId, String type) {
         return new Builder(
@@ -151,22 +183,25 @@ public final class OutboxEvent {
     }
 
     private static String requireName(String field, String value) {
-        if (value == null || value.isBlank()) {
-            throw new OutboxException(field + " must not be blank (was " + quote(value) + ")");
+        if (value == null || StoredText.isBlank(value)) {
+            throw new OutboxException(field + " must not be blank: it needs a character that is not whitespace (was "
+                    + quote(value) + ")");
         }
-        if (value.length() > MAX_NAME_LENGTH) {
-            throw new OutboxException(field + " must be at most " + MAX_NAME_LENGTH
-                    + " characters (was " + value.length() + ")");
-        }
-        requireNoNul(field, value);
+        requireText(field, value, MAX_NAME_LENGTH);
         return value;
     }
 
-    private static void requireNoNul(String field, String value) {
+    /** The rules PostgreSQL's text and the length CHECKs apply to a string. */
+    private static void requireText(String field, String value, int maxLength) {
+        int length = StoredText.length(value);
+        if (length > maxLength) {
+            throw new OutboxException(field + " must be at most " + maxLength + " characters (was " + length + ")");
+        }
         if (value.indexOf('\0') >= 0) {
             throw new OutboxException(field + " must not contain the NUL character (U+0000):"
                     + " PostgreSQL text cannot store it");
         }
+        StoredText.requireWellFormed(field, value);
     }
 
     private static String quote(String value) {
@@ -232,11 +267,7 @@ public final class OutboxEvent {
             if (value == null) {
                 throw new OutboxException("event.headers." + name + " must not be null; leave the header out instead");
             }
-            if (value.length() > MAX_HEADER_VALUE_LENGTH) {
-                throw new OutboxException("event.headers." + name + " must be at most " + MAX_HEADER_VALUE_LENGTH
-                        + " characters (was " + value.length() + ")");
-            }
-            requireNoNul("event.headers." + name, value);
+            requireText("event.headers." + name, value, MAX_HEADER_VALUE_LENGTH);
             if (name.equals(TRACEPARENT) && !TRACEPARENT_FORMAT.matcher(value).matches()) {
                 throw new OutboxException("event.headers.traceparent must be a W3C traceparent like"
                         + " 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 (was " + quote(value) + ")");
@@ -260,46 +291,74 @@ public final class OutboxEvent {
             return header(CORRELATION_ID, correlationId);
         }
 
-        /** When the event happened; defaults to the time of {@link #build()}. */
+        /**
+         * When the event happened; defaults to the time of {@link #build()}. Kept to the microsecond
+         * (PostgreSQL's precision).
+         *
+         * @throws OutboxException outside {@link OutboxEvent#EARLIEST_OCCURRED_AT} ..
+         *     {@link OutboxEvent#LATEST_OCCURRED_AT} (years 0001 to 9999)
+         */
         public Builder occurredAt(Instant occurredAt) {
-            this.occurredAt = Objects.requireNonNull(occurredAt, "event.occurredAt");
+            if (occurredAt == null) {
+                throw new OutboxException("event.occurredAt must not be null; leave it unset for the time of build()");
+            }
+            if (occurredAt.isBefore(EARLIEST_OCCURRED_AT) || occurredAt.isAfter(LATEST_OCCURRED_AT)) {
+                throw new OutboxException("event.occurredAt must be in the years 0001 to 9999 (was " + occurredAt
+                        + "): the schema refuses other times (CHECK event_occurred_at_check) because RFC 3339,"
+                        + " the format brokers receive, cannot write them");
+            }
+            this.occurredAt = occurredAt;
             return this;
         }
 
         /**
-         * Largest accepted payload, in bytes of UTF-8 compact JSON; default
-         * {@value OutboxEvent#DEFAULT_MAX_PAYLOAD_BYTES}. Large payloads slow the relay and many
-         * brokers refuse them (Kafka's default limit is 1 MB): prefer sending a reference.
+         * Largest accepted payload, in bytes of its JSON text as PostgreSQL prints it
+         * ({@code octet_length(payload::text)}: UTF-8, with {@code ": "} and {@code ", "}
+         * separators and numbers in plain notation); default and maximum
+         * {@value OutboxEvent#MAX_PAYLOAD_BYTES}, the schema's limit. Large payloads slow the relay
+         * and many brokers refuse them (Kafka's default limit is 1 MB): prefer sending a reference.
+         *
+         * @throws OutboxException below 2 or above {@value OutboxEvent#MAX_PAYLOAD_BYTES}
          */
         public Builder maxPayloadBytes(int maxPayloadBytes) {
-            if (maxPayloadBytes < 2) {
-                throw new OutboxException("event.maxPayloadBytes must be >= 2 (was " + maxPayloadBytes + ")");
+            if (maxPayloadBytes < 2 || maxPayloadBytes > MAX_PAYLOAD_BYTES) {
+                throw new OutboxException("event.maxPayloadBytes must be between 2 and " + MAX_PAYLOAD_BYTES
+                        + " (was " + maxPayloadBytes + "): it may lower the schema's limit, never raise it"
+                        + " (CHECK event_payload_size_check refuses larger payloads)");
             }
             this.maxPayloadBytes = maxPayloadBytes;
             return this;
         }
 
-        /** @throws OutboxException if the payload is missing, too large or not storable */
+        /** For reading stored rows back: rows written before V4's size check may be larger. */
+        Builder stored() {
+            this.maxPayloadBytes = Integer.MAX_VALUE;
+            return this;
+        }
+
+        /** @throws OutboxException if the payload is missing, too large, too deep or not storable */
         public OutboxEvent build() {
             if (payload == null) {
                 throw new OutboxException("event.payload is required: call payload(...) with a JSON object or array"
                         + " (use {} for an event without data)");
             }
-            String json = JsonCodec.write(payload);
-            // Only the UTF-8 size is limited; counting chars first avoids encoding small payloads.
-            if (json.length() > maxPayloadBytes / 3) {
-                int bytes = json.getBytes(StandardCharsets.UTF_8).length;
-                if (bytes > maxPayloadBytes) {
-                    throw new OutboxException("event.payload must be at most " + maxPayloadBytes + " bytes (was "
-                            + bytes + " bytes); send a reference to large data instead, or raise"
-                            + " maxPayloadBytes if the broker accepts such messages");
-                }
+            // Checked before writing: the walk refuses nesting the recursive writer could not handle.
+            long printed = StoredText.printedSize("event.payload", payload);
+            if (printed > maxPayloadBytes) {
+                throw new OutboxException("event.payload must be at most " + maxPayloadBytes + " bytes of JSON as"
+                        + " PostgreSQL prints it, octet_length(payload::text) (was " + printed + " bytes)"
+                        + (maxPayloadBytes < MAX_PAYLOAD_BYTES
+                                ? "; this builder's maxPayloadBytes; the schema allows " + MAX_PAYLOAD_BYTES
+                                : "; the schema's limit, CHECK event_payload_size_check, which no writer can raise")
+                        + ". Send a reference to large data instead");
             }
-            if (JsonCodec.containsNulEscape(json)) {
-                throw new OutboxException("event.payload must not contain the NUL character (\\u0000):"
-                        + " PostgreSQL jsonb cannot store it");
+            long headerBytes = StoredText.printedSize(headers);
+            if (headerBytes > MAX_HEADERS_BYTES) {
+                throw new OutboxException("event.headers must be at most " + MAX_HEADERS_BYTES + " bytes of JSON as"
+                        + " PostgreSQL prints them, octet_length(headers::text) (was " + headerBytes
+                        + " bytes; CHECK event_headers_size_check)");
             }
-            return new OutboxEvent(this, json);
+            return new OutboxEvent(this, JsonCodec.write(payload));
         }
     }
 }

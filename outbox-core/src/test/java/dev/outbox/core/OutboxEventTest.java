@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import jakarta.json.Json;
+import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -79,7 +81,7 @@ class OutboxEventTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", " ", "\t\n"})
+    @ValueSource(strings = {"", " ", "\t\n", "\u3000", "\u001c\u2028"})
     void rejectsBlankType(String type) {
         assertThatThrownBy(() -> OutboxEvent.builder("Order", "42", type))
                 .isInstanceOf(OutboxException.class)
@@ -89,9 +91,11 @@ class OutboxEventTest {
     @Test
     void rejectsNullOrBlankAggregateIdentifiers() {
         assertThatThrownBy(() -> OutboxEvent.builder(null, "42", "OrderPlaced"))
-                .isInstanceOf(OutboxException.class).hasMessage("event.aggregateType must not be blank (was null)");
+                .isInstanceOf(OutboxException.class)
+                .hasMessage("event.aggregateType must not be blank: it needs a character that is not whitespace (was null)");
         assertThatThrownBy(() -> OutboxEvent.builder("Order", " ", "OrderPlaced"))
-                .isInstanceOf(OutboxException.class).hasMessage("event.aggregateId must not be blank (was \" \")");
+                .isInstanceOf(OutboxException.class)
+                .hasMessage("event.aggregateId must not be blank: it needs a character that is not whitespace (was \" \")");
     }
 
     @Test
@@ -109,24 +113,106 @@ class OutboxEventTest {
         String big = "{\"blob\":\"" + "a".repeat(2 * 1024 * 1024) + "\"}";
         assertThatThrownBy(() -> order().payload(big).build())
                 .isInstanceOf(OutboxException.class)
-                .hasMessageContaining("event.payload must be at most 1048576 bytes (was 2097163 bytes)");
+                .hasMessageContaining("event.payload must be at most 1048576 bytes of JSON as PostgreSQL prints it,"
+                        + " octet_length(payload::text) (was 2097164 bytes); the schema's limit, CHECK event_payload_size_check");
     }
 
     @Test
     void measuresPayloadLimitInUtf8BytesAndAcceptsExactlyTheLimit() {
-        // "é" is 2 bytes in UTF-8: {"s":"éé"} is 8 ASCII bytes + 4 = 12 bytes, 10 chars.
+        // "é" is 2 bytes in UTF-8: {"s": "éé"} as PostgreSQL prints it is 9 ASCII bytes + 4 = 13 bytes.
         OutboxEvent.Builder builder = order().payload("{\"s\":\"éé\"}");
-        assertThat(builder.maxPayloadBytes(12).build().payloadJson()).isEqualTo("{\"s\":\"éé\"}");
-        assertThatThrownBy(() -> builder.maxPayloadBytes(11).build())
+        assertThat(builder.maxPayloadBytes(13).build().payloadJson()).isEqualTo("{\"s\":\"éé\"}");
+        assertThatThrownBy(() -> builder.maxPayloadBytes(12).build())
                 .isInstanceOf(OutboxException.class)
-                .hasMessageContaining("at most 11 bytes (was 12 bytes)");
+                .hasMessageContaining("at most 12 bytes of JSON as PostgreSQL prints it, octet_length(payload::text) (was 13 bytes)");
     }
 
     @Test
-    void rejectsNonsensicalPayloadLimit() {
+    void rejectsNonsensicalPayloadLimitAndALimitAboveTheSchemas() {
         assertThatThrownBy(() -> order().maxPayloadBytes(0))
                 .isInstanceOf(OutboxException.class)
-                .hasMessage("event.maxPayloadBytes must be >= 2 (was 0)");
+                .hasMessageStartingWith("event.maxPayloadBytes must be between 2 and 1048576 (was 0)");
+        assertThatThrownBy(() -> order().maxPayloadBytes(OutboxEvent.MAX_PAYLOAD_BYTES + 1))
+                .isInstanceOf(OutboxException.class)
+                .hasMessageContaining("(was 1048577): it may lower the schema's limit, never raise it")
+                .hasMessageContaining("event_payload_size_check");
+    }
+
+    @Test
+    void measuresThePayloadAsPostgresqlPrintsIt() {
+        // Sent as {"n":1E+3} (10 bytes); stored and printed as {"n": 1000} (11 bytes).
+        assertThat(order().payload("{\"n\": 1e3}").maxPayloadBytes(11).build().payloadJson()).isEqualTo("{\"n\":1E+3}");
+        assertThatThrownBy(() -> order().payload("{\"n\": 1e3}").maxPayloadBytes(10).build())
+                .isInstanceOf(OutboxException.class)
+                .hasMessageContaining("event.payload must be at most 10 bytes of JSON as PostgreSQL prints it,"
+                        + " octet_length(payload::text) (was 11 bytes); this builder's maxPayloadBytes");
+    }
+
+    @Test
+    void rejectsOccurredAtThatRfc3339CannotWrite() {
+        for (Instant at : List.of(Instant.MAX, Instant.MIN, Instant.parse("-0001-01-01T00:00:00Z"),
+                Instant.parse("+10000-01-01T00:00:00Z"))) {
+            assertThatThrownBy(() -> order().occurredAt(at))
+                    .isInstanceOf(OutboxException.class)
+                    .hasMessageStartingWith("event.occurredAt must be in the years 0001 to 9999 (was " + at + ")")
+                    .hasMessageContaining("event_occurred_at_check");
+        }
+        assertThat(order().payload("{}").occurredAt(OutboxEvent.LATEST_OCCURRED_AT).build().occurredAt())
+                .isEqualTo(OutboxEvent.LATEST_OCCURRED_AT);
+    }
+
+    @Test
+    void rejectsDeepNestingAsTextAndAsStructureWithoutOverflowingTheStack() {
+        String deep = "[".repeat(100_000) + "]".repeat(100_000);
+        assertThatThrownBy(() -> order().payload(deep))
+                .isInstanceOf(OutboxException.class)
+                .hasMessageStartingWith("event.payload must nest objects and arrays at most 64 levels deep (was deeper,")
+                .hasMessageContaining("event_payload_depth_check");
+        JsonArray nested = Json.createArrayBuilder().build();
+        for (int i = 1; i < 100_000; i++) {
+            nested = Json.createArrayBuilder().add(nested).build();
+        }
+        JsonArray tooDeep = nested;
+        assertThatThrownBy(() -> order().payload(tooDeep).build())
+                .isInstanceOf(OutboxException.class)
+                .hasMessageStartingWith("event.payload must nest objects and arrays at most 64 levels deep (was deeper,"
+                        + " at $[0][0][0][0][0][0][0][0]…)");
+        assertThat(order().payload("[".repeat(64) + "]".repeat(64)).build().payloadJson()).hasSize(128);
+    }
+
+    @Test
+    void rejectsUnpairedSurrogatesThatTheDriverWouldStoreAsQuestionMarks() {
+        assertThatThrownBy(() -> order().payload("{\"a\": {\"b\": \"x\\ud800\"}}").build())
+                .isInstanceOf(OutboxException.class)
+                .hasMessageStartingWith("event.payload at $.a.b must be well-formed Unicode: it holds the unpaired"
+                        + " surrogate U+D800 at index 1");
+        assertThatThrownBy(() -> order().payload(Json.createObjectBuilder().add("k\uDC00", 1).build()).build())
+                .isInstanceOf(OutboxException.class).hasMessageContaining("U+DC00");
+        assertThatThrownBy(() -> OutboxEvent.builder("Order", "4\uD83D", "OrderPlaced"))
+                .isInstanceOf(OutboxException.class)
+                .hasMessageStartingWith("event.aggregateId must be well-formed Unicode");
+        assertThatThrownBy(() -> order().header("tenant", "\uDE00x"))
+                .isInstanceOf(OutboxException.class)
+                .hasMessageStartingWith("event.headers.tenant must be well-formed Unicode");
+        assertThat(order().payload("{\"a\": \"\\ud83d\\ude00\"}").build().payloadJson()).isEqualTo("{\"a\":\"\uD83D\uDE00\"}");
+    }
+
+    @Test
+    void rejectsNumbersBeyondPostgresqlNumeric() {
+        assertThatThrownBy(() -> order().payload("{\"n\": [1e131072]}").build())
+                .isInstanceOf(OutboxException.class)
+                .hasMessage("event.payload holds a number PostgreSQL's numeric cannot store, at $.n[0] (was 1E+131072):"
+                        + " at most 131072 digits before the decimal point and 16383 after");
+    }
+
+    @Test
+    void countsNameLengthsInCharactersAsPostgresqlDoes() {
+        String emoji = "\uD83D\uDE00";
+        assertThat(OutboxEvent.builder("Order", emoji.repeat(255), "OrderPlaced").payload("{}").build().aggregateId())
+                .hasSize(510);
+        assertThatThrownBy(() -> OutboxEvent.builder("Order", emoji.repeat(256), "OrderPlaced"))
+                .isInstanceOf(OutboxException.class)
+                .hasMessage("event.aggregateId must be at most 255 characters (was 256)");
     }
 
     @Test

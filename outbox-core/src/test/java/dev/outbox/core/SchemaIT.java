@@ -186,6 +186,83 @@ class SchemaIT {
         assertThat(db.queryLong("SELECT count(*) FROM outbox.event")).isEqualTo(1);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "published_at) VALUES ('A', '1', 'T', '{}', now())", // never delivered
+        "attempts) VALUES ('A', '1', 'T', '{}', 5)", // parks the key
+        "next_attempt_at) VALUES ('A', '1', 'T', '{}', 'infinity')", // parks the key
+        "last_error) VALUES ('A', '1', 'T', '{}', 'forged')",
+        "dead_at) VALUES ('A', '1', 'T', '{}', now())", // shows up in dead list
+    })
+    void applicationRoleCannotWriteDeliveryState(String columnAndValues) {
+        assertThatThrownBy(() -> executeAs(TestDatabase.APP_ROLE,
+                "INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload, " + columnAndValues))
+                .isInstanceOf(SQLException.class)
+                .hasMessageContaining("permission denied");
+    }
+
+    @Test
+    void applicationRoleInsertsEveryEventColumn() throws Exception {
+        db.execute("TRUNCATE outbox.event");
+        UUID id = UuidV7.system().next();
+        executeAs(TestDatabase.APP_ROLE, "INSERT INTO outbox.event"
+                + " (id, aggregatetype, aggregateid, type, payload, headers, occurred_at)"
+                + " VALUES ('" + id + "', 'Order', '42', 'OrderPlaced', '{}', '{\"correlationid\": \"c\"}',"
+                + " '2026-01-02 03:04:05+00')");
+        assertThat(db.queryString("SELECT concat_ws(',', id, attempts, published_at, dead_at, next_attempt_at,"
+                + " last_error) FROM outbox.event")).isEqualTo(id + ",0");
+    }
+
+    @Test
+    void newDatabaseHasEveryCheckValidated() {
+        assertThat(db.queryLong("SELECT count(*) FROM pg_constraint WHERE connamespace = 'outbox'::regnamespace"
+                + " AND contype = 'c' AND NOT convalidated")).isZero();
+    }
+
+    @Test
+    void upgradingADatabaseWithRowsThatBreakTheNewRulesKeepsThemDeliverable() throws Exception {
+        try (TestDatabase old = TestDatabase.createEmpty()) {
+            try (Connection c = old.connect(); Statement s = c.createStatement()) {
+                for (var file : TestDatabase.migrationFiles()) {
+                    if (file.getFileName().toString().compareTo("V4") < 0) {
+                        s.execute(Files.readString(file));
+                    }
+                }
+            }
+            // What V1-V3 accepted: 2 MiB, a key of a tab and a newline, a time RFC 3339 cannot write.
+            old.execute("INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload, occurred_at) VALUES"
+                    + " ('Order', '1', 'OrderPlaced', jsonb_build_array(repeat('x', 2 * 1024 * 1024)), now()),"
+                    + " ('Order', E'\\t\\n', 'OrderPlaced', '{}', now()),"
+                    + " ('Order', '3', 'OrderPlaced', '{}', 'infinity')");
+
+            try (Connection c = old.connect()) {
+                TestDatabase.applyMigrations(c); // V1-V3 again (harmless), then V4
+            }
+
+            assertThat(old.queryLong("SELECT count(*) FROM outbox.event")).isEqualTo(3);
+            assertThat(old.queryString("SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint"
+                    + " WHERE conrelid = 'outbox.event'::regclass AND NOT convalidated"))
+                    .isEqualTo("event_aggregateid_check,event_aggregatetype_check,event_headers_size_check,"
+                            + "event_occurred_at_check,event_payload_depth_check,event_payload_size_check,event_type_check");
+            try (Connection c = old.connectAs(TestDatabase.RELAY_ROLE); Statement s = c.createStatement()) {
+                // The relay can record failures and deliveries of the old rows.
+                assertThat(s.executeUpdate("UPDATE outbox.event SET attempts = attempts + 1, last_error = 'too large'"
+                        + " WHERE aggregateid = '1'")).isEqualTo(1);
+                assertThat(s.executeUpdate("UPDATE outbox.event SET dead_at = now() WHERE aggregateid = '1'")).isEqualTo(1);
+                assertThat(s.executeUpdate("UPDATE outbox.event SET published_at = now() WHERE aggregateid <> '1'"))
+                        .isEqualTo(2);
+            }
+            try (Connection c = old.connectAs(TestDatabase.APP_ROLE); Statement s = c.createStatement()) {
+                assertThatThrownBy(() -> s.execute("INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload)"
+                        + " VALUES ('Order', E'\\t', 'OrderPlaced', '{}')"))
+                        .hasMessageContaining("event_aggregateid_check");
+            }
+            // Once the old rows are gone, the DBA validates the checks without blocking writers.
+            old.execute("DELETE FROM outbox.event; ALTER TABLE outbox.event"
+                    + " VALIDATE CONSTRAINT event_payload_size_check, VALIDATE CONSTRAINT event_aggregateid_check");
+        }
+    }
+
     @Test
     void sqlUuidV7DefaultIsVersion7AndTimeOrdered() {
         db.execute("TRUNCATE outbox.event; INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload)"

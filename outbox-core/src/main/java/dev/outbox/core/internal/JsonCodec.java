@@ -22,10 +22,14 @@ import java.util.Map;
 /** Parses and writes the JSON that goes into the outbox's jsonb columns. */
 public final class JsonCodec {
     // Duplicate keys are rejected: jsonb would silently keep only the last one. The standard
-    // KEY_STRATEGY covers readers; Parsson's own switch covers JsonParser.getValue().
+    // KEY_STRATEGY covers readers; Parsson's own switch covers JsonParser.getValue(). Parsson
+    // refuses input that reaches its maxDepth (so MAX_DEPTH levels pass), before building a tree
+    // that deep: a 100,000-deep text fails fast instead of overflowing the stack.
+    private static final String PARSSON_MAX_DEPTH = "org.eclipse.parsson.maxDepth";
     private static final JsonParserFactory PARSERS = Json.createParserFactory(Map.of(
             JsonConfig.KEY_STRATEGY, JsonConfig.KeyStrategy.NONE,
-            "org.eclipse.parsson.rejectDuplicateKeys", Boolean.TRUE));
+            "org.eclipse.parsson.rejectDuplicateKeys", Boolean.TRUE,
+            PARSSON_MAX_DEPTH, StoredText.MAX_DEPTH + 1));
     private static final JsonWriterFactory WRITERS = Json.createWriterFactory(Map.of());
 
     private JsonCodec() {
@@ -62,6 +66,11 @@ public final class JsonCodec {
                     + " (input starts with " + abbreviate(json) + ")", e);
         } catch (JsonException | IllegalStateException e) { // Parsson reports duplicate keys as the latter
             throw new OutboxException(what + " is not valid JSON: " + e.getMessage(), e);
+        } catch (RuntimeException e) { // Parsson reports its depth limit as a plain RuntimeException
+            if (String.valueOf(e.getMessage()).contains("nested")) {
+                throw StoredText.tooDeep(what, "input starts with " + abbreviate(json), e);
+            }
+            throw new OutboxException(what + " is not valid JSON: " + e, e);
         }
     }
 
@@ -94,23 +103,6 @@ public final class JsonCodec {
             headers.put(key, string.getString());
         });
         return headers;
-    }
-
-    /**
-     * Whether compact JSON text contains the escape {@code \u0000}, which PostgreSQL's jsonb
-     * refuses. An escaped backslash followed by "u0000" is text, not a NUL, hence the counting.
-     */
-    public static boolean containsNulEscape(String json) {
-        for (int i = json.indexOf("\\u0000"); i >= 0; i = json.indexOf("\\u0000", i + 1)) {
-            int backslashes = 0;
-            for (int j = i - 1; j >= 0 && json.charAt(j) == '\\'; j--) {
-                backslashes++;
-            }
-            if (backslashes % 2 == 0) {
-                return true;
-            }
-        }
-        return false;
     }
 
     static String abbreviate(String text) {
