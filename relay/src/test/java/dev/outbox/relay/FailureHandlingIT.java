@@ -4,6 +4,9 @@ import static dev.outbox.testing.Await.await;
 import static dev.outbox.relay.testing.Events.awaitAllPublished;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outbox.relay.spi.OutboxMessage;
+import dev.outbox.relay.spi.SendResult;
+import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.testing.Events;
 import dev.outbox.relay.testing.MutableClock;
@@ -16,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,6 +29,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Retries, backoff, transport outages and hung transports. */
 class FailureHandlingIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
+    /** Time close() may take beyond shutdownTimeout: returning from joins on a loaded 2-core machine. */
+    private static final long SHUTDOWN_MARGIN_MILLIS = 300;
 
     @RegisterExtension
     final RelayDatabase fixture = new RelayDatabase();
@@ -179,12 +185,74 @@ class FailureHandlingIT {
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         sink.release();
 
-        assertThat(took).isLessThan(Duration.ofMillis(500 + 2_500));
+        assertThat(took).isLessThan(Duration.ofMillis(500 + SHUTDOWN_MARGIN_MILLIS));
         assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NOT NULL"))
                 .as("the abandoned batch is not marked").isZero();
         assertThat(db.queryLong("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
                 + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))
                 .as("slots released").isZero();
+    }
+
+    @Test
+    void shutdownStaysWithinItsBoundWhenTheTransportsCloseNeverReturns() {
+        SinkTransport sink = fixture.sink("r1");
+        CountDownLatch never = new CountDownLatch(1);
+        Transport stuckOnClose = new Transport() {
+            @Override
+            public List<SendResult> send(List<OutboxMessage> batch) {
+                return sink.send(batch);
+            }
+
+            @Override
+            public void close() {
+                SinkTransport.awaitUninterruptibly(never); // a client whose close waits for a broker that is gone
+            }
+        };
+        Events.insert(db, 20, 5, "OrderPlaced");
+        Relay relay = start(Relay.builder(relayRole, stuckOnClose).config(fast().shutdownTimeout(Duration.ofSeconds(1)).build()));
+        awaitAllPublished(db, WAIT);
+
+        long started = System.nanoTime();
+        relay.close();
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        never.countDown();
+
+        assertThat(took).isLessThan(Duration.ofMillis(1_000 + SHUTDOWN_MARGIN_MILLIS));
+        assertThat(relay.stats().state().phase()).isEqualTo(RelayState.Phase.STOPPED);
+    }
+
+    @Test
+    void shutdownStaysWithinItsBoundWhenBothTheSendAndTheCloseHang() {
+        SinkTransport sink = fixture.sink("r1").hanging();
+        CountDownLatch never = new CountDownLatch(1);
+        Transport stuck = new Transport() {
+            @Override
+            public List<SendResult> send(List<OutboxMessage> batch) {
+                return sink.send(batch);
+            }
+
+            @Override
+            public void close() {
+                SinkTransport.awaitUninterruptibly(never);
+            }
+        };
+        Events.insert(db, 20, 5, "OrderPlaced");
+        Relay relay = start(Relay.builder(relayRole, stuck).config(fast().sendTimeout(Duration.ofMinutes(5))
+                .shutdownTimeout(Duration.ofSeconds(1)).build()));
+        await("a send is in flight", WAIT, () -> sink.calls() >= 1);
+
+        long started = System.nanoTime();
+        relay.close();
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        never.countDown();
+        sink.release();
+
+        assertThat(took).isLessThan(Duration.ofMillis(1_000 + SHUTDOWN_MARGIN_MILLIS));
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NOT NULL"))
+                .as("the abandoned batch is not marked").isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))
+                .as("slots released within the bound").isZero();
     }
 
     @Test
