@@ -15,6 +15,8 @@ import java.time.Duration;
  * @param schema schema of the outbox tables
  * @param instanceName shown by {@code status} and in {@code pg_stat_activity} as {@code outbox-relay:<name>}
  * @param batchSize events claimed per round trip
+ * @param batchMaxBytes most payload and header bytes (as JSON text) claimed at once; an event
+ *     larger than this on its own is never loaded: it is dead at once, with an error that says so
  * @param minPollInterval wait after a partial batch; idle waits grow from here
  * @param maxPollInterval longest wait when idle, so new events are seen within this time
  * @param listenNotify also wake up on {@code NOTIFY <schema>_event} (see sql/optional/notify.sql)
@@ -33,6 +35,7 @@ public record RelayConfig(
         String schema,
         String instanceName,
         int batchSize,
+        int batchMaxBytes,
         Duration minPollInterval,
         Duration maxPollInterval,
         boolean listenNotify,
@@ -47,6 +50,11 @@ public record RelayConfig(
         int purgeBatchSize,
         Duration rebalanceInterval) {
 
+    /** Smallest {@link #batchMaxBytes()}: the schema accepts payloads of up to 1 MiB, and each must fit a claim. */
+    public static final int MIN_BATCH_MAX_BYTES = 1 << 20;
+    /** Largest {@link #batchMaxBytes()}: 1 GiB, the longest text PostgreSQL can return. */
+    public static final int MAX_BATCH_MAX_BYTES = 1 << 30;
+
     public static RelayConfig defaults() {
         return builder().build();
     }
@@ -60,6 +68,10 @@ public record RelayConfig(
         private String schema = Outbox.DEFAULT_SCHEMA;
         private String instanceName = defaultInstanceName();
         private int batchSize = 500;
+        // 16 MiB binds only when events average more than 32 KiB at the default batch of 500, so
+        // it costs ordinary traffic nothing; the relay's peak heap for a claim is about 3-4x the
+        // budget (driver buffer, Java string, the transport's encoding), which a 128 MiB heap holds.
+        private int batchMaxBytes = 16 << 20;
         private Duration minPollInterval = Duration.ofMillis(10);
         private Duration maxPollInterval = Duration.ofMillis(500);
         private boolean listenNotify;
@@ -94,6 +106,16 @@ public record RelayConfig(
 
         public Builder batchSize(int batchSize) {
             this.batchSize = range("relay.batchSize", batchSize, 1, 10_000);
+            return this;
+        }
+
+        /**
+         * Most bytes (payload and headers as JSON text, as transports get them) one claim loads;
+         * the relay's heap must hold about 4x this. Events are claimed in write order until the
+         * next one would exceed it; an event larger than this alone is dead at once.
+         */
+        public Builder batchMaxBytes(int bytes) {
+            this.batchMaxBytes = range("relay.batchMaxBytes", bytes, MIN_BATCH_MAX_BYTES, MAX_BATCH_MAX_BYTES);
             return this;
         }
 
@@ -171,7 +193,7 @@ public record RelayConfig(
                 throw new OutboxException("relay.backoffBase must be <= relay.backoffCap (was "
                         + Durations.format(backoffBase) + " > " + Durations.format(backoffCap) + ")");
             }
-            return new RelayConfig(schema, instanceName, batchSize, minPollInterval, maxPollInterval, listenNotify,
+            return new RelayConfig(schema, instanceName, batchSize, batchMaxBytes, minPollInterval, maxPollInterval, listenNotify,
                     maxAttempts, maxNonRetryableAttempts, backoffBase, backoffCap, sendTimeout, shutdownTimeout,
                     retention, purgeInterval, purgeBatchSize, rebalanceInterval);
         }

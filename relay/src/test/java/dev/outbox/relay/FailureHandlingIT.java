@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
@@ -156,6 +157,65 @@ class FailureHandlingIT {
         Events.Received received = Events.received(db);
         assertThat(received.distinct()).isEqualTo(400);
         assertThat(received.keysOutOfOrder()).isEmpty();
+    }
+
+    @Test
+    void eventsTheDestinationDidNotAnswerForAreNotChargedAcknowledgedOnesAreMarkedAndTheRelayPauses() {
+        AtomicBoolean down = new AtomicBoolean(true);
+        // Keys k5..k9 live on a destination that does not answer; k0..k4 are acknowledged.
+        SinkTransport sink = fixture.sink("r1").failing(m -> down.get() && m.aggregateId().compareTo("k5") >= 0
+                ? TransportException.outage("no answer from the partition leader of " + m.aggregateId(), null) : null);
+        Events.insert(db, 100, 10, "OrderPlaced");
+        Relay relay = start(Relay.builder(relayRole, sink).config(fast().batchSize(100)
+                .backoffBase(Duration.ofMillis(50)).backoffCap(Duration.ofMillis(200)).build()));
+
+        await("the answered keys delivered", WAIT, () -> db.queryLong("SELECT count(*) FROM sink") == 50);
+        await("the relay paused on the outage several times", WAIT, () -> relay.stats().transportErrors() >= 3);
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NOT NULL"))
+                .as("acknowledged events of the batch are marked").isEqualTo(50);
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE attempts > 0 OR last_error IS NOT NULL"
+                + " OR next_attempt_at IS NOT NULL")).as("nothing charged for the unanswered events").isZero();
+        RelayState state = relay.stats().state();
+        assertThat(state.phase()).isEqualTo(RelayState.Phase.TRANSPORT_PAUSED);
+        assertThat(state.lastError()).contains("no answer from the partition leader");
+        assertThat(relay.stats().ready()).isFalse();
+
+        down.set(false);
+        awaitAllPublished(db, WAIT);
+        Events.Received received = Events.received(db);
+        assertThat(received.distinct()).isEqualTo(100);
+        assertThat(received.keysOutOfOrder()).isEmpty();
+        await("running again", WAIT, () -> relay.stats().state().phase() == RelayState.Phase.RUNNING);
+    }
+
+    @Test
+    void noEventGoesDeadDuringAnOutageEvenWithASingleAttemptAllowed() {
+        AtomicBoolean unanswered = new AtomicBoolean(true);
+        SinkTransport sink = fixture.sink("r1").failing(m -> unanswered.get()
+                ? TransportException.outage("topic orders: no metadata within 5s", null) : null);
+        Events.insert(db, 200, 20, "OrderPlaced");
+        Relay relay = start(Relay.builder(relayRole, sink).config(fast().maxAttempts(1).maxNonRetryableAttempts(1)
+                .sendTimeout(Duration.ofMillis(200)).backoffBase(Duration.ofMillis(20)).backoffCap(Duration.ofMillis(100))
+                .build()));
+
+        // Three kinds of outage in turn: per-event "no answer", the whole call failing, no answer in time.
+        await("per-event outages paused the relay", WAIT, () -> relay.stats().transportErrors() >= 3);
+        sink.failingBatches(TransportException.permanent("connection refused", null));
+        unanswered.set(false);
+        long before = relay.stats().transportErrors();
+        await("thrown failures paused the relay", WAIT, () -> relay.stats().transportErrors() >= before + 3);
+        sink.failingBatches(null).hanging();
+        long beforeHang = relay.stats().transportErrors();
+        await("send timeouts paused the relay", WAIT, () -> relay.stats().transportErrors() >= beforeHang + 2);
+
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE dead_at IS NOT NULL")).isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE attempts > 0")).isZero();
+        assertThat(relay.stats().dead()).isZero();
+
+        sink.release();
+        awaitAllPublished(db, WAIT);
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE dead_at IS NOT NULL")).isZero();
+        assertThat(Events.received(db).keysOutOfOrder()).isEmpty();
     }
 
     @Test
