@@ -189,6 +189,21 @@ class FailureHandlingIT {
     }
 
     @Test
+    void aPausedRelayIsRunningAgainOnceNothingWaitsForTheTransport() {
+        SinkTransport sink = fixture.sink("r1").failingBatches(TransportException.retryable("connection refused", null));
+        Events.insert(db, 10, 2, "OrderPlaced");
+        Relay relay = start(Relay.builder(relayRole, sink).config(fast().backoffBase(Duration.ofMillis(20))
+                .backoffCap(Duration.ofMillis(100)).build()));
+        await("paused", WAIT, () -> relay.stats().state().phase() == RelayState.Phase.TRANSPORT_PAUSED);
+        assertThat(relay.stats().state().lastError()).isEqualTo("connection refused");
+
+        db.execute("DELETE FROM outbox.event"); // e.g. an operator discarded them: nothing left to send
+
+        await("running again although no send proved the transport back", WAIT,
+                () -> relay.stats().state().phase() == RelayState.Phase.RUNNING && relay.stats().ready());
+    }
+
+    @Test
     void noEventGoesDeadDuringAnOutageEvenWithASingleAttemptAllowed() {
         AtomicBoolean unanswered = new AtomicBoolean(true);
         SinkTransport sink = fixture.sink("r1").failing(m -> unanswered.get()
