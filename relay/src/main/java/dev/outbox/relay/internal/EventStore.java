@@ -46,7 +46,7 @@ public final class EventStore {
         this.claimSql = "SELECT e.id, e.seq, e.aggregatetype, e.aggregateid, e.type, e.occurred_at, e.attempts,"
                 + " b.bytes, CASE WHEN b.bytes <= ? THEN b.payload END, CASE WHEN b.bytes <= ? THEN b.headers END"
                 + " FROM " + table + " e"
-                + " CROSS JOIN LATERAL (SELECT r.payload, r.headers, octet_length(r.payload) + octet_length(r.headers) AS bytes"
+                + " CROSS JOIN LATERAL (SELECT r.payload, r.headers, octet_length(r.payload)::bigint + octet_length(r.headers) AS bytes"
                 + "   FROM (SELECT e.payload::text AS payload, e.headers::text AS headers OFFSET 0) r) b"
                 + " WHERE e.published_at IS NULL AND e.dead_at IS NULL"
                 + " AND e.slot = ANY(?)"
