@@ -24,8 +24,10 @@ import java.time.Duration;
  * @param maxNonRetryableAttempts attempts before an event failing with non-retryable errors is dead
  * @param backoffBase delay before the first retry; doubles with each failure
  * @param backoffCap longest delay between retries
- * @param sendTimeout longest wait for a transport call; then the batch is retried later
- * @param shutdownTimeout longest time {@link Relay#close()} waits for in-flight work
+ * @param sendTimeout longest wait for a transport call; no answer by then is an outage: the relay
+ *     pauses and sends the batch again later, charging no attempt
+ * @param shutdownTimeout bound of {@link Relay#close()} as a whole: in-flight batch, releasing the
+ *     slots and closing the transport
  * @param retention how long published events are kept; zero deletes them on publish
  * @param purgeInterval how often published events older than the retention are purged
  * @param purgeBatchSize rows deleted per purge statement
