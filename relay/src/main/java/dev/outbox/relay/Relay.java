@@ -1,8 +1,10 @@
 package dev.outbox.relay;
 
 import dev.outbox.core.OutboxException;
+import dev.outbox.relay.internal.LogFields;
 import dev.outbox.relay.internal.Metrics;
 import dev.outbox.relay.internal.RelayLoop;
+import dev.outbox.relay.spi.Durations;
 import dev.outbox.relay.spi.Transport;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -33,6 +35,7 @@ import javax.sql.DataSource;
  * Database and transport failures are logged and retried; they never stop the relay.
  */
 public final class Relay implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("dev.outbox.relay");
     private final RelayConfig config;
     private final Transport transport;
     private final Metrics metrics = new Metrics();
@@ -87,9 +90,11 @@ public final class Relay implements AutoCloseable {
     }
 
     /**
-     * Stops claiming, lets the batch in flight finish (its events are marked) and releases the
-     * slots, waiting at most {@link RelayConfig#shutdownTimeout()}; a batch still in flight then
-     * is abandoned unmarked (its events are sent again by whoever takes the slots). Idempotent.
+     * Stops claiming, lets the batch in flight finish (its events are marked), releases the slots
+     * and closes the transport, all within {@link RelayConfig#shutdownTimeout()}: a batch still
+     * in flight near the end is abandoned unmarked (its events are sent again by whoever takes
+     * the slots), and a transport whose close has not returned by then is left to finish on a
+     * daemon thread. Idempotent.
      */
     @Override
     public synchronized void close() {
@@ -97,20 +102,45 @@ public final class Relay implements AutoCloseable {
             return;
         }
         closed = true;
+        long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
+        // On its own daemon thread, so that nothing a transport or the database does can hold
+        // the caller (or the JVM, on SIGTERM) past the bound.
+        Thread closing = new Thread(() -> shutDown(deadline), "outbox-relay-close-" + config.instanceName());
+        closing.setDaemon(true);
+        closing.start();
+        if (!join(closing, deadline)) {
+            LOG.log(System.Logger.Level.WARNING, "relay close abandoned at the shutdown timeout {0}", LogFields.of(
+                    "instance", config.instanceName(), "shutdown_timeout", Durations.format(config.shutdownTimeout()),
+                    "waiting_for", thread.isAlive() ? "the batch in flight" : "the transport's close"));
+        }
+    }
+
+    private void shutDown(long deadline) {
         loop.stop();
         if (started) {
-            try {
-                thread.join(Math.max(1, config.shutdownTimeout().toMillis()));
-                if (thread.isAlive()) {
-                    thread.interrupt(); // abandons the transport call; nothing is marked
-                    thread.join(TimeUnit.SECONDS.toMillis(2));
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            // The batch in flight may use the bound but for a last share, kept for rolling back
+            // and releasing the slots once the loop is interrupted.
+            long share = Math.min(TimeUnit.SECONDS.toNanos(1), config.shutdownTimeout().toNanos() / 4);
+            if (!join(thread, deadline - share)) {
+                thread.interrupt(); // abandons the transport call; nothing is marked
+                join(thread, deadline);
             }
         }
         transportExecutor.shutdownNow();
         transport.close();
+    }
+
+    /** Waits for {@code t} until the {@link System#nanoTime()} deadline; returns whether it ended. */
+    private static boolean join(Thread t, long deadline) {
+        try {
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
+                t.join(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return !t.isAlive();
     }
 
     /** Configures a {@link Relay}. */

@@ -15,6 +15,8 @@ import java.time.Duration;
  * @param schema schema of the outbox tables
  * @param instanceName shown by {@code status} and in {@code pg_stat_activity} as {@code outbox-relay:<name>}
  * @param batchSize events claimed per round trip
+ * @param batchMaxBytes most payload and header bytes (as JSON text) claimed at once; an event
+ *     larger than this on its own is never loaded: it is dead at once, with an error that says so
  * @param minPollInterval wait after a partial batch; idle waits grow from here
  * @param maxPollInterval longest wait when idle, so new events are seen within this time
  * @param listenNotify also wake up on {@code NOTIFY <schema>_event} (see sql/optional/notify.sql)
@@ -22,8 +24,10 @@ import java.time.Duration;
  * @param maxNonRetryableAttempts attempts before an event failing with non-retryable errors is dead
  * @param backoffBase delay before the first retry; doubles with each failure
  * @param backoffCap longest delay between retries
- * @param sendTimeout longest wait for a transport call; then the batch is retried later
- * @param shutdownTimeout longest time {@link Relay#close()} waits for in-flight work
+ * @param sendTimeout longest wait for a transport call; no answer by then is an outage: the relay
+ *     pauses and sends the batch again later, charging no attempt
+ * @param shutdownTimeout bound of {@link Relay#close()} as a whole: in-flight batch, releasing the
+ *     slots and closing the transport
  * @param retention how long published events are kept; zero deletes them on publish
  * @param purgeInterval how often published events older than the retention are purged
  * @param purgeBatchSize rows deleted per purge statement
@@ -33,6 +37,7 @@ public record RelayConfig(
         String schema,
         String instanceName,
         int batchSize,
+        int batchMaxBytes,
         Duration minPollInterval,
         Duration maxPollInterval,
         boolean listenNotify,
@@ -47,6 +52,11 @@ public record RelayConfig(
         int purgeBatchSize,
         Duration rebalanceInterval) {
 
+    /** Smallest {@link #batchMaxBytes()}: the schema accepts payloads of up to 1 MiB, and each must fit a claim. */
+    public static final int MIN_BATCH_MAX_BYTES = 1 << 20;
+    /** Largest {@link #batchMaxBytes()}: 1 GiB, the longest text PostgreSQL can return. */
+    public static final int MAX_BATCH_MAX_BYTES = 1 << 30;
+
     public static RelayConfig defaults() {
         return builder().build();
     }
@@ -60,6 +70,10 @@ public record RelayConfig(
         private String schema = Outbox.DEFAULT_SCHEMA;
         private String instanceName = defaultInstanceName();
         private int batchSize = 500;
+        // 16 MiB binds only when events average more than 32 KiB at the default batch of 500, so
+        // it costs ordinary traffic nothing; the relay's peak heap for a claim is about 3-4x the
+        // budget (driver buffer, Java string, the transport's encoding), which a 128 MiB heap holds.
+        private int batchMaxBytes = 16 << 20;
         private Duration minPollInterval = Duration.ofMillis(10);
         private Duration maxPollInterval = Duration.ofMillis(500);
         private boolean listenNotify;
@@ -94,6 +108,16 @@ public record RelayConfig(
 
         public Builder batchSize(int batchSize) {
             this.batchSize = range("relay.batchSize", batchSize, 1, 10_000);
+            return this;
+        }
+
+        /**
+         * Most bytes (payload and headers as JSON text, as transports get them) one claim loads;
+         * the relay's heap must hold about 4x this. Events are claimed in write order until the
+         * next one would exceed it; an event larger than this alone is dead at once.
+         */
+        public Builder batchMaxBytes(int bytes) {
+            this.batchMaxBytes = range("relay.batchMaxBytes", bytes, MIN_BATCH_MAX_BYTES, MAX_BATCH_MAX_BYTES);
             return this;
         }
 
@@ -171,7 +195,7 @@ public record RelayConfig(
                 throw new OutboxException("relay.backoffBase must be <= relay.backoffCap (was "
                         + Durations.format(backoffBase) + " > " + Durations.format(backoffCap) + ")");
             }
-            return new RelayConfig(schema, instanceName, batchSize, minPollInterval, maxPollInterval, listenNotify,
+            return new RelayConfig(schema, instanceName, batchSize, batchMaxBytes, minPollInterval, maxPollInterval, listenNotify,
                     maxAttempts, maxNonRetryableAttempts, backoffBase, backoffCap, sendTimeout, shutdownTimeout,
                     retention, purgeInterval, purgeBatchSize, rebalanceInterval);
         }

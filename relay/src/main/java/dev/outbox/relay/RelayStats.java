@@ -12,7 +12,8 @@ import java.util.Set;
  * @param published events acknowledged by the transport and marked published
  * @param failed failed delivery attempts of single events
  * @param dead events that exhausted their attempts
- * @param transportErrors batches the transport could not send at all (broker unreachable, timeout)
+ * @param transportErrors pauses for a transport outage: a batch that could not be sent (broker
+ *     unreachable, no answer within the send timeout) or events the destination did not answer for
  * @param batches claim → send → mark transactions that had events
  * @param batchSecondsSum total time spent sending and marking those batches
  * @param batchLatencyBuckets batches per latency bucket (upper bounds {@link #LATENCY_BUCKETS_SECONDS}, then +Inf)

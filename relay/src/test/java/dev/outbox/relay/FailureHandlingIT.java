@@ -4,6 +4,9 @@ import static dev.outbox.testing.Await.await;
 import static dev.outbox.relay.testing.Events.awaitAllPublished;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outbox.relay.spi.OutboxMessage;
+import dev.outbox.relay.spi.SendResult;
+import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.testing.Events;
 import dev.outbox.relay.testing.MutableClock;
@@ -16,6 +19,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,6 +30,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Retries, backoff, transport outages and hung transports. */
 class FailureHandlingIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
+    /** Time close() may take beyond shutdownTimeout: returning from joins on a loaded 2-core machine. */
+    private static final long SHUTDOWN_MARGIN_MILLIS = 300;
 
     @RegisterExtension
     final RelayDatabase fixture = new RelayDatabase();
@@ -153,6 +160,80 @@ class FailureHandlingIT {
     }
 
     @Test
+    void eventsTheDestinationDidNotAnswerForAreNotChargedAcknowledgedOnesAreMarkedAndTheRelayPauses() {
+        AtomicBoolean down = new AtomicBoolean(true);
+        // Keys k5..k9 live on a destination that does not answer; k0..k4 are acknowledged.
+        SinkTransport sink = fixture.sink("r1").failing(m -> down.get() && m.aggregateId().compareTo("k5") >= 0
+                ? TransportException.outage("no answer from the partition leader of " + m.aggregateId(), null) : null);
+        Events.insert(db, 100, 10, "OrderPlaced");
+        Relay relay = start(Relay.builder(relayRole, sink).config(fast().batchSize(100)
+                .backoffBase(Duration.ofMillis(50)).backoffCap(Duration.ofMillis(200)).build()));
+
+        await("the answered keys delivered", WAIT, () -> db.queryLong("SELECT count(*) FROM sink") == 50);
+        await("the relay paused on the outage several times", WAIT, () -> relay.stats().transportErrors() >= 3);
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NOT NULL"))
+                .as("acknowledged events of the batch are marked").isEqualTo(50);
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE attempts > 0 OR last_error IS NOT NULL"
+                + " OR next_attempt_at IS NOT NULL")).as("nothing charged for the unanswered events").isZero();
+        RelayState state = relay.stats().state();
+        assertThat(state.phase()).isEqualTo(RelayState.Phase.TRANSPORT_PAUSED);
+        assertThat(state.lastError()).contains("no answer from the partition leader");
+        assertThat(relay.stats().ready()).isFalse();
+
+        down.set(false);
+        awaitAllPublished(db, WAIT);
+        Events.Received received = Events.received(db);
+        assertThat(received.distinct()).isEqualTo(100);
+        assertThat(received.keysOutOfOrder()).isEmpty();
+        await("running again", WAIT, () -> relay.stats().state().phase() == RelayState.Phase.RUNNING);
+    }
+
+    @Test
+    void aPausedRelayIsRunningAgainOnceNothingWaitsForTheTransport() {
+        SinkTransport sink = fixture.sink("r1").failingBatches(TransportException.retryable("connection refused", null));
+        Events.insert(db, 10, 2, "OrderPlaced");
+        Relay relay = start(Relay.builder(relayRole, sink).config(fast().backoffBase(Duration.ofMillis(20))
+                .backoffCap(Duration.ofMillis(100)).build()));
+        await("paused", WAIT, () -> relay.stats().state().phase() == RelayState.Phase.TRANSPORT_PAUSED);
+        assertThat(relay.stats().state().lastError()).isEqualTo("connection refused");
+
+        db.execute("DELETE FROM outbox.event"); // e.g. an operator discarded them: nothing left to send
+
+        await("running again although no send proved the transport back", WAIT,
+                () -> relay.stats().state().phase() == RelayState.Phase.RUNNING && relay.stats().ready());
+    }
+
+    @Test
+    void noEventGoesDeadDuringAnOutageEvenWithASingleAttemptAllowed() {
+        AtomicBoolean unanswered = new AtomicBoolean(true);
+        SinkTransport sink = fixture.sink("r1").failing(m -> unanswered.get()
+                ? TransportException.outage("topic orders: no metadata within 5s", null) : null);
+        Events.insert(db, 200, 20, "OrderPlaced");
+        Relay relay = start(Relay.builder(relayRole, sink).config(fast().maxAttempts(1).maxNonRetryableAttempts(1)
+                .sendTimeout(Duration.ofMillis(200)).backoffBase(Duration.ofMillis(20)).backoffCap(Duration.ofMillis(100))
+                .build()));
+
+        // Three kinds of outage in turn: per-event "no answer", the whole call failing, no answer in time.
+        await("per-event outages paused the relay", WAIT, () -> relay.stats().transportErrors() >= 3);
+        sink.failingBatches(TransportException.permanent("connection refused", null));
+        unanswered.set(false);
+        long before = relay.stats().transportErrors();
+        await("thrown failures paused the relay", WAIT, () -> relay.stats().transportErrors() >= before + 3);
+        sink.failingBatches(null).hanging();
+        long beforeHang = relay.stats().transportErrors();
+        await("send timeouts paused the relay", WAIT, () -> relay.stats().transportErrors() >= beforeHang + 2);
+
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE dead_at IS NOT NULL")).isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE attempts > 0")).isZero();
+        assertThat(relay.stats().dead()).isZero();
+
+        sink.release();
+        awaitAllPublished(db, WAIT);
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE dead_at IS NOT NULL")).isZero();
+        assertThat(Events.received(db).keysOutOfOrder()).isEmpty();
+    }
+
+    @Test
     void hungTransportTimesOutAndTheBatchIsRetried() {
         SinkTransport sink = new SinkTransport(db.jdbcUrl(), "r1").hanging();
         Events.insert(db, 50, 5, "OrderPlaced");
@@ -179,12 +260,74 @@ class FailureHandlingIT {
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         sink.release();
 
-        assertThat(took).isLessThan(Duration.ofMillis(500 + 2_500));
+        assertThat(took).isLessThan(Duration.ofMillis(500 + SHUTDOWN_MARGIN_MILLIS));
         assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NOT NULL"))
                 .as("the abandoned batch is not marked").isZero();
         assertThat(db.queryLong("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
                 + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))
                 .as("slots released").isZero();
+    }
+
+    @Test
+    void shutdownStaysWithinItsBoundWhenTheTransportsCloseNeverReturns() {
+        SinkTransport sink = fixture.sink("r1");
+        CountDownLatch never = new CountDownLatch(1);
+        Transport stuckOnClose = new Transport() {
+            @Override
+            public List<SendResult> send(List<OutboxMessage> batch) {
+                return sink.send(batch);
+            }
+
+            @Override
+            public void close() {
+                SinkTransport.awaitUninterruptibly(never); // a client whose close waits for a broker that is gone
+            }
+        };
+        Events.insert(db, 20, 5, "OrderPlaced");
+        Relay relay = start(Relay.builder(relayRole, stuckOnClose).config(fast().shutdownTimeout(Duration.ofSeconds(1)).build()));
+        awaitAllPublished(db, WAIT);
+
+        long started = System.nanoTime();
+        relay.close();
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        never.countDown();
+
+        assertThat(took).isLessThan(Duration.ofMillis(1_000 + SHUTDOWN_MARGIN_MILLIS));
+        assertThat(relay.stats().state().phase()).isEqualTo(RelayState.Phase.STOPPED);
+    }
+
+    @Test
+    void shutdownStaysWithinItsBoundWhenBothTheSendAndTheCloseHang() {
+        SinkTransport sink = fixture.sink("r1").hanging();
+        CountDownLatch never = new CountDownLatch(1);
+        Transport stuck = new Transport() {
+            @Override
+            public List<SendResult> send(List<OutboxMessage> batch) {
+                return sink.send(batch);
+            }
+
+            @Override
+            public void close() {
+                SinkTransport.awaitUninterruptibly(never);
+            }
+        };
+        Events.insert(db, 20, 5, "OrderPlaced");
+        Relay relay = start(Relay.builder(relayRole, stuck).config(fast().sendTimeout(Duration.ofMinutes(5))
+                .shutdownTimeout(Duration.ofSeconds(1)).build()));
+        await("a send is in flight", WAIT, () -> sink.calls() >= 1);
+
+        long started = System.nanoTime();
+        relay.close();
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        never.countDown();
+        sink.release();
+
+        assertThat(took).isLessThan(Duration.ofMillis(1_000 + SHUTDOWN_MARGIN_MILLIS));
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NOT NULL"))
+                .as("the abandoned batch is not marked").isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))
+                .as("slots released within the bound").isZero();
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -28,6 +29,7 @@ public final class EventStore {
     private final String table;
     private final boolean deleteOnPublish;
     private final String claimSql;
+    private final String bodiesSql;
     private final String publishSql;
     private final String failSql;
     private final String purgeSql;
@@ -37,9 +39,15 @@ public final class EventStore {
         // Undelivered events of owned slots in write order, skipping every event whose key has
         // an earlier event that is dead or waiting for its retry (the key is parked). The
         // predicates repeat the partial indexes' exactly so that PostgreSQL uses them.
-        this.claimSql = "SELECT e.id, e.seq, e.aggregatetype, e.aggregateid, e.type, e.payload::text,"
-                + " e.headers::text, e.occurred_at, e.attempts"
+        // Each row's body is rendered once (the OFFSET 0 keeps the lateral subquery from being
+        // folded into three renderings) and measured in bytes; only bodies up to a per-row share
+        // of the byte budget travel with the claim, so the claim's result is bounded whatever is
+        // stored. Larger bodies are read afterwards, and only for the rows that fit the budget.
+        this.claimSql = "SELECT e.id, e.seq, e.aggregatetype, e.aggregateid, e.type, e.occurred_at, e.attempts,"
+                + " b.bytes, CASE WHEN b.bytes <= ? THEN b.payload END, CASE WHEN b.bytes <= ? THEN b.headers END"
                 + " FROM " + table + " e"
+                + " CROSS JOIN LATERAL (SELECT r.payload, r.headers, octet_length(r.payload)::bigint + octet_length(r.headers) AS bytes"
+                + "   FROM (SELECT e.payload::text AS payload, e.headers::text AS headers OFFSET 0) r) b"
                 + " WHERE e.published_at IS NULL AND e.dead_at IS NULL"
                 + " AND e.slot = ANY(?)"
                 + " AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= ?)"
@@ -47,7 +55,8 @@ public final class EventStore {
                 + "   WHERE p.aggregatetype = e.aggregatetype AND p.aggregateid = e.aggregateid AND p.seq < e.seq"
                 + "   AND p.published_at IS NULL AND p.attempts > 0"
                 + "   AND (p.dead_at IS NOT NULL OR p.next_attempt_at > ?))"
-                + " ORDER BY e.seq LIMIT ? FOR UPDATE SKIP LOCKED";
+                + " ORDER BY e.seq LIMIT ? FOR UPDATE OF e SKIP LOCKED";
+        this.bodiesSql = "SELECT id, payload::text, headers::text FROM " + table + " WHERE id = ANY(?)";
         this.deleteOnPublish = deleteOnPublish;
         this.publishSql = deleteOnPublish
                 ? "DELETE FROM " + table + " WHERE id = ANY(?)"
@@ -64,33 +73,106 @@ public final class EventStore {
         return table;
     }
 
-    /** Claims up to {@code limit} deliverable events of the given slots, locking their rows. */
-    public List<OutboxMessage> claim(Connection c, Collection<Integer> slots, Instant now, int limit)
+    /**
+     * What one claim locked: deliverable events in write order, at most {@code limit} of them
+     * and at most {@code maxBytes} of payload and headers; or, when the first deliverable event
+     * alone is larger than {@code maxBytes}, that event without its body ({@link #tooLarge}).
+     *
+     * @param events the events to send, bodies loaded
+     * @param tooLarge the first event, too large to load; {@code null} when {@code events} is used
+     * @param full whether the claim stopped at a limit, so more events are likely waiting
+     */
+    public record Claim(List<OutboxMessage> events, TooLarge tooLarge, boolean full) {
+    }
+
+    /**
+     * An event whose body is larger than a claim may hold; its body was never loaded.
+     *
+     * @param attempt 1 for the first attempt, as {@link OutboxMessage#attempt()}
+     * @param bytes its payload and headers as JSON text
+     */
+    public record TooLarge(UUID id, String aggregateType, String aggregateId, String type, int attempt, long bytes) {
+    }
+
+    /**
+     * Claims deliverable events of the given slots in write order, locking their rows, until
+     * {@code limit} rows or {@code maxBytes} bytes of payload and headers (JSON text). Never
+     * loads more than {@code maxBytes} of bodies, whatever the table holds.
+     */
+    public Claim claim(Connection c, Collection<Integer> slots, Instant now, int limit, long maxBytes)
             throws SQLException {
+        long inlineMax = maxBytes / limit; // so that all inline bodies together stay within maxBytes
+        List<Row> rows = new ArrayList<>();
+        List<UUID> later = new ArrayList<>();
+        boolean full;
         try (PreparedStatement s = c.prepareStatement(claimSql)) {
-            s.setArray(1, c.createArrayOf("int4", slots.toArray()));
+            s.setLong(1, inlineMax);
+            s.setLong(2, inlineMax);
+            s.setArray(3, c.createArrayOf("int4", slots.toArray()));
             Timestamp at = Timestamp.from(now);
-            s.setTimestamp(2, at);
-            s.setTimestamp(3, at);
-            s.setInt(4, limit);
-            List<OutboxMessage> claimed = new ArrayList<>(limit);
+            s.setTimestamp(4, at);
+            s.setTimestamp(5, at);
+            s.setInt(6, limit);
+            long total = 0;
+            int seen = 0;
+            boolean cut = false;
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    String headers = r.getString(7);
-                    claimed.add(new OutboxMessage(
-                            r.getObject(1, UUID.class),
-                            r.getLong(2),
-                            r.getString(3),
-                            r.getString(4),
-                            r.getString(5),
-                            r.getString(6),
-                            "{}".equals(headers) ? Map.of() : JsonCodec.readHeaders(headers),
-                            r.getObject(8, OffsetDateTime.class).toInstant(),
-                            r.getInt(9) + 1));
+                    seen++;
+                    long bytes = r.getLong(8);
+                    if (total + bytes > maxBytes) {
+                        if (rows.isEmpty()) {
+                            return new Claim(List.of(), new TooLarge(r.getObject(1, UUID.class), r.getString(3),
+                                    r.getString(4), r.getString(5), r.getInt(7) + 1, bytes), true);
+                        }
+                        cut = true; // this row and the rest stay for the next claim (unlocked at commit)
+                        break;
+                    }
+                    total += bytes;
+                    String payload = r.getString(9);
+                    Row row = new Row(r.getObject(1, UUID.class), r.getLong(2), r.getString(3), r.getString(4),
+                            r.getString(5), r.getObject(6, OffsetDateTime.class).toInstant(), r.getInt(7) + 1,
+                            payload == null ? null : new Body(payload, r.getString(10)));
+                    if (row.body == null) {
+                        later.add(row.id);
+                    }
+                    rows.add(row);
                 }
             }
-            return claimed;
+            full = cut || seen >= limit;
         }
+        Map<UUID, Body> bodies = later.isEmpty() ? Map.of() : bodies(c, later);
+        List<OutboxMessage> claimed = new ArrayList<>(rows.size());
+        for (Row row : rows) {
+            Body body = row.body != null ? row.body : bodies.get(row.id);
+            claimed.add(new OutboxMessage(row.id, row.seq, row.aggregateType, row.aggregateId, row.type, body.payload,
+                    "{}".equals(body.headers) ? Map.of() : JsonCodec.readHeaders(body.headers), row.occurredAt,
+                    row.attempt));
+        }
+        return new Claim(claimed, null, full);
+    }
+
+    /** A claimed row; its body is null when it was too large to come with the claim. */
+    private record Row(UUID id, long seq, String aggregateType, String aggregateId, String type, Instant occurredAt,
+                       int attempt, Body body) {
+    }
+
+    /** Payload and headers as JSON text. */
+    private record Body(String payload, String headers) {
+    }
+
+    /** Bodies of claimed rows that did not come with the claim. */
+    private Map<UUID, Body> bodies(Connection c, List<UUID> ids) throws SQLException {
+        Map<UUID, Body> bodies = new HashMap<>();
+        try (PreparedStatement s = c.prepareStatement(bodiesSql)) {
+            s.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    bodies.put(r.getObject(1, UUID.class), new Body(r.getString(2), r.getString(3)));
+                }
+            }
+        }
+        return bodies;
     }
 
     /** Marks events published (or deletes them when the retention is zero). */

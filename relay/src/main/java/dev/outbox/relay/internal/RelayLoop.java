@@ -76,6 +76,8 @@ public final class RelayLoop implements Runnable {
     private int roundsOnSession;
     /** The database failure going on now, from the first failure until a session works again. */
     private Outage outage;
+    private int consecutiveLoopFailures;
+    private int claimLimit;
 
     public RelayLoop(DataSource dataSource, Transport transport, RelayConfig config, Clock clock,
                      DoubleSupplier random, Metrics metrics, ExecutorService transportExecutor) {
@@ -92,6 +94,7 @@ public final class RelayLoop implements Runnable {
         this.metrics = metrics;
         this.transportExecutor = transportExecutor;
         this.purgeLockClass = SlotOwnership.lockClass(config.schema() + ".relay.purge");
+        this.claimLimit = config.batchSize();
         long now = System.nanoTime(); // nanoTime may be negative: timers start from a reading
         this.nextRebalance = now;
         this.nextPurge = now;
@@ -142,10 +145,14 @@ public final class RelayLoop implements Runnable {
                         pause(Duration.ofNanos(pausedUntil - System.nanoTime()));
                         continue;
                     }
-                    int claimed = slots.owned().isEmpty() ? 0 : relayBatch();
-                    if (claimed >= config.batchSize()) {
+                    Claimed claimed = slots.owned().isEmpty() ? Claimed.NONE : relayBatch();
+                    consecutiveLoopFailures = 0;
+                    if (state.phase() == Phase.FAILING) {
+                        enter(Phase.RUNNING, null); // a whole round went through
+                    }
+                    if (claimed == Claimed.FULL) {
                         idle = config.minPollInterval(); // more is waiting: go again at once
-                    } else if (claimed > 0) {
+                    } else if (claimed == Claimed.SOME) {
                         idle = config.minPollInterval();
                         pause(idle);
                     } else {
@@ -154,6 +161,11 @@ public final class RelayLoop implements Runnable {
                     }
                 } catch (SQLException e) {
                     sessionLost(e);
+                } catch (RuntimeException | Error e) {
+                    // A bug (ours, a transport's, a driver's) must not end the thread silently
+                    // while the relay still looks alive. Errors too: they are thrown on this thread
+                    // by code the relay calls, and a claim is bounded, so none is expected here.
+                    loopFailed(e);
                 }
             }
         } finally {
@@ -161,6 +173,9 @@ public final class RelayLoop implements Runnable {
             enter(Phase.STOPPED, null);
         }
     }
+
+    /** How much a claim found: nothing, some events, or as many as it may take (more are likely waiting). */
+    private enum Claimed { NONE, SOME, FULL }
 
     private void openSession() throws SQLException {
         Connection c = dataSource.getConnection();
@@ -183,7 +198,7 @@ public final class RelayLoop implements Runnable {
                 enter(Phase.RUNNING, null); // after an outage: once the session has done a round (housekeeping)
             }
             registry.publish(c, state);
-        } catch (SQLException e) {
+        } catch (SQLException | RuntimeException e) {
             try {
                 c.rollback();
                 slots.releaseAll(c); // a pooled connection must not keep our locks
@@ -269,19 +284,29 @@ public final class RelayLoop implements Runnable {
         }
     }
 
-    /** One claim → send → mark transaction; returns the number of events claimed. */
-    private int relayBatch() throws SQLException {
+    /** One claim → send → mark transaction. */
+    private Claimed relayBatch() throws SQLException {
         Instant now = clock.instant();
-        List<OutboxMessage> claimed = store.claim(session, slots.owned(), now, config.batchSize());
+        int limit = claimLimit;
+        EventStore.Claim claim = store.claim(session, slots.owned(), now, limit, config.batchMaxBytes());
+        adaptClaimLimit(claim, limit);
+        if (claim.tooLarge() != null) {
+            deadTooLarge(claim.tooLarge(), now);
+            return Claimed.FULL;
+        }
+        List<OutboxMessage> claimed = claim.events();
         if (claimed.isEmpty()) {
             session.commit();
-            return 0;
+            if (state.phase() == Phase.TRANSPORT_PAUSED) {
+                enter(Phase.RUNNING, null); // the pause is over and nothing waits for the transport
+            }
+            return Claimed.NONE;
         }
         long started = System.nanoTime();
         List<UUID> acknowledged = new ArrayList<>(claimed.size());
         List<EventStore.Failure> failures = new ArrayList<>();
         Set<String> heldBack = new HashSet<>();
-        TransportException batchFailure = null;
+        TransportException outage = null;
         for (List<OutboxMessage> wave : waves(claimed)) {
             List<OutboxMessage> sendable = new ArrayList<>(wave.size());
             for (OutboxMessage m : wave) {
@@ -296,18 +321,22 @@ public final class RelayLoop implements Runnable {
             try {
                 results = send(sendable);
             } catch (TransportException e) {
-                batchFailure = e;
+                outage = e; // thrown, or no answer in time: nothing of this wave is known to have arrived
                 break;
             }
             for (OutboxMessage m : sendable) {
                 SendResult result = results.get(m.id());
                 if (result != null && result.isAcknowledged()) {
                     acknowledged.add(m.id());
+                    continue;
+                }
+                TransportException failure = result != null ? result.failure()
+                        : TransportException.retryable("the transport returned no result for this event", null);
+                heldBack.add(key(m)); // later events of this key wait for this one
+                if (failure.outage()) {
+                    outage = outage != null ? outage : failure; // not the event's fault: not charged
                 } else {
-                    TransportException failure = result != null ? result.failure()
-                            : TransportException.retryable("the transport returned no result for this event", null);
                     failures.add(failure(m, failure, now));
-                    heldBack.add(key(m)); // later events of this key wait for this one
                 }
             }
         }
@@ -318,13 +347,49 @@ public final class RelayLoop implements Runnable {
         metrics.published.add(acknowledged.size());
         metrics.failed.add(failures.size());
         metrics.batchLatency(System.nanoTime() - started);
-        if (batchFailure != null) {
-            pauseTransport(batchFailure, claimed.size());
+        if (outage != null) {
+            pauseTransport(outage, claimed.size() - acknowledged.size() - failures.size());
         } else {
             consecutivePauses = 0;
             enter(Phase.RUNNING, null);
         }
-        return claimed.size();
+        return claim.full() ? Claimed.FULL : Claimed.SOME;
+    }
+
+    /**
+     * The claim renders every candidate row to measure it, so when the byte budget cut the last
+     * claim short, the next one asks for about twice the rows that fitted instead of a full
+     * batch: large events are then not rendered over and over just to be left for later. The
+     * limit doubles back towards the batch size as soon as the budget no longer binds. (Memory
+     * is bounded by the budget either way; this bounds the database's work.)
+     */
+    private void adaptClaimLimit(EventStore.Claim claim, int limit) {
+        int taken = claim.events().size();
+        if (claim.tooLarge() != null) {
+            return;
+        }
+        claimLimit = claim.full() && taken < limit
+                ? Math.min(config.batchSize(), 2 * taken + 1)
+                : (int) Math.min(config.batchSize(), 2L * limit);
+    }
+
+    /**
+     * An event larger than a claim may hold is never loaded (that is what keeps the heap
+     * bounded), so no transport can ever get it: it is dead at once, and says why.
+     */
+    private void deadTooLarge(EventStore.TooLarge event, Instant now) throws SQLException {
+        String error = "non-retryable: the event's payload and headers are " + event.bytes() + " bytes as JSON text,"
+                + " more than OUTBOX_BATCH_MAX_BYTES (relay.batchMaxBytes) = " + config.batchMaxBytes()
+                + ", so the relay does not load it. To deliver it, raise OUTBOX_BATCH_MAX_BYTES above its size"
+                + " (the relay's heap needs about 4 times that) and run `relay dead retry " + event.id()
+                + "`; or remove it with `relay dead discard " + event.id() + "`";
+        store.failed(session, List.of(new EventStore.Failure(event.id(), error, null, now)));
+        session.commit();
+        metrics.failed.increment();
+        metrics.dead.increment();
+        LOG.log(Level.WARNING, "event dead: larger than a claim may hold {0}", LogFields.of(
+                "event_id", event.id(), "type", event.type(), "attempts", event.attempt(), "bytes", event.bytes(),
+                "batch_max_bytes", config.batchMaxBytes()));
     }
 
     /**
@@ -413,6 +478,28 @@ public final class RelayLoop implements Runnable {
         LOG.log(Level.WARNING, "transport unavailable, pausing {0}", LogFields.of(
                 "instance", config.instanceName(), "events", events, "pause_ms", delay.toMillis(),
                 "retryable", e.retryable(), "error", e.getMessage()));
+    }
+
+    /**
+     * An unexpected exception or error escaped an iteration. The open transaction is rolled back
+     * (a claim that is rolled back marked nothing: its events are sent again), the session is
+     * kept if it still works (and with it the slots), and the loop backs off, longer each time.
+     */
+    private void loopFailed(Throwable e) {
+        Duration delay = pauseBackoff.delay(++consecutiveLoopFailures);
+        enter(Phase.FAILING, e.toString());
+        LOG.log(Level.ERROR, "relay loop failed, rolled back, retrying " + LogFields.of(
+                "instance", config.instanceName(), "retry_in_ms", delay.toMillis(), "error", e.toString()), e);
+        Connection c = session;
+        if (c != null) {
+            try {
+                c.rollback();
+            } catch (SQLException | RuntimeException rollbackFailed) {
+                closeSession(false); // unknown state: drop the session and its slots, reconnect
+            }
+        }
+        pausedUntil = System.nanoTime() + delay.toNanos();
+        pause(delay);
     }
 
     /**

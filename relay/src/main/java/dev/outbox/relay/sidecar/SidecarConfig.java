@@ -76,6 +76,8 @@ public final class SidecarConfig {
             RelayKey.text("OUTBOX_INSTANCE_NAME", "instanceName", RelayConfig::instanceName,
                     RelayConfig.Builder::instanceName),
             RelayKey.integer("OUTBOX_BATCH_SIZE", "batchSize", RelayConfig::batchSize, RelayConfig.Builder::batchSize),
+            RelayKey.integer("OUTBOX_BATCH_MAX_BYTES", "batchMaxBytes", RelayConfig::batchMaxBytes,
+                    RelayConfig.Builder::batchMaxBytes),
             RelayKey.duration("OUTBOX_MIN_POLL_INTERVAL", "minPollInterval", RelayConfig::minPollInterval,
                     RelayConfig.Builder::minPollInterval),
             RelayKey.duration("OUTBOX_MAX_POLL_INTERVAL", "maxPollInterval", RelayConfig::maxPollInterval,

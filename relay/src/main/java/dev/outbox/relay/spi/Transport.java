@@ -16,11 +16,28 @@ import java.util.List;
  * the messages of a batch concurrently. The relay sends the next event of a key only after the
  * previous one was acknowledged.
  *
- * <p><b>Failures.</b> Throw a {@link TransportException} when the whole batch failed (broker
- * unreachable): the relay backs off and retries without charging the events an attempt. Report
- * per-event failures in the results, with {@link TransportException#retryable()} telling whether
- * another attempt can succeed. The relay bounds each call with a timeout and interrupts a call
- * that exceeds it.
+ * <p><b>Failures: outage or refusal.</b> When the destination cannot be reached or does not
+ * answer, that is an outage of the destination, never the event's fault: the relay charges no
+ * attempt, leaves the events unmarked, holds back later events of their keys and pauses the
+ * transport with backoff ({@code TRANSPORT_PAUSED} in {@link dev.outbox.relay.RelayStats#state()})
+ * until a send goes through. Report it by
+ * <ul>
+ *   <li>throwing a {@link TransportException} (any) when nothing of the batch could be sent
+ *       (broker down, connection refused); the relay's own send timeout counts the same;</li>
+ *   <li>or, for single events while others of the batch were acknowledged, a result failed with
+ *       {@link TransportException#outage} (connection reset or refused, timeout, no metadata):
+ *       the acknowledged events are still marked.</li>
+ * </ul>
+ * Only an answer of the destination that refuses this event ({@link TransportException#retryable}
+ * for "try again later", {@link TransportException#permanent} for "never", e.g. too large,
+ * unroutable, HTTP 400) is charged to it, and a non-retryable one makes it dead after
+ * {@code maxNonRetryableAttempts}. The relay bounds each call with a timeout and interrupts a
+ * call that exceeds it; a transport's {@link #close} gets what is left of the relay's shutdown
+ * timeout and is abandoned after it.
+ *
+ * <p><b>Size.</b> The relay hands a transport at most {@code batchMaxBytes} of payload and
+ * headers per claim; an event larger than that never reaches a transport (it is dead). An event
+ * larger than the destination accepts must be failed as non-retryable, not thrown.
  *
  * <p>A transport is used by one relay thread at a time and closed when the relay stops.
  */
@@ -31,11 +48,15 @@ public interface Transport extends AutoCloseable {
      *
      * @param batch one or more messages, at most one per ordering key
      * @return one result per message
-     * @throws TransportException if nothing of the batch could be sent
+     * @throws TransportException if nothing of the batch could be sent (an outage: nothing is charged)
      */
     List<SendResult> send(List<OutboxMessage> batch);
 
-    /** Releases connections; called once, when the relay stops. */
+    /**
+     * Releases connections; called once, when the relay stops, possibly while a send that the
+     * relay gave up on is still blocked. Should not block for long: the relay stops waiting for
+     * it at its shutdown timeout.
+     */
     @Override
     default void close() {
     }

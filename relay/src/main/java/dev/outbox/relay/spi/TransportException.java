@@ -7,10 +7,12 @@ import java.util.Optional;
 
 /**
  * Why a transport could not deliver an event (in a {@link SendResult}) or a whole batch (thrown
- * from {@link Transport#send}). {@link #retryable()} tells the relay whether trying again later
- * can succeed: a broker that is down or slow is retryable; a message the broker will always
- * refuse (too large, unroutable, HTTP 400) is not, and the event is dead after
- * {@code maxNonRetryableAttempts}. Two refinements for per-event failures:
+ * from {@link Transport#send}). Thrown, it is always an outage: nothing is charged. In a
+ * {@link SendResult}, {@link #outage(String, Throwable)} says the destination could not be reached
+ * or did not answer for this event (not charged either); any other failure is the destination's
+ * answer about this event and is charged to it, with {@link #retryable()} telling whether trying
+ * again later can succeed (busy, throttled: retryable; too large, unroutable, HTTP 400: not, and
+ * the event is dead after {@code maxNonRetryableAttempts}). Two refinements for per-event failures:
  * {@link #deadNow(String, Throwable)} when the destination said it will never take the event
  * (HTTP 410 Gone), whatever the configured attempts; and {@link #withRetryAfter(Duration)} when the
  * destination said how long to wait (HTTP Retry-After): the relay waits at least that long.

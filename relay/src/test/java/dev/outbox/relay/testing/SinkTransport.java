@@ -173,7 +173,8 @@ public final class SinkTransport implements Transport {
         connection = null;
     }
 
-    private static void awaitUninterruptibly(CountDownLatch latch) {
+    /** Waits for the latch, ignoring interrupts like a stuck client would. */
+    public static void awaitUninterruptibly(CountDownLatch latch) {
         boolean interrupted = false;
         while (true) {
             try {
