@@ -15,8 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * A TCP proxy on 127.0.0.1 in front of a real server, for fault tests: it forwards bytes both ways
  * until {@link #stall()}, then holds them (connections stay open, new ones are accepted, nothing
  * is answered: what a client sees of a server stopped with SIGSTOP or a network that drops
- * packets) until {@link #resume()}, which forwards what was held. {@link #cutAll()} resets every
- * open connection (a crash or a network cut). Plain JDK sockets, one thread per direction.
+ * packets) until {@link #resume()}, which forwards what was held. {@link #stallRequestsAfter}
+ * stalls only the client → server direction after a number of bytes, so that the server answers
+ * what it got and never sees the rest: a stall in the middle of a batch. {@link #cutAll()} resets
+ * every open connection (a crash or a network cut). Plain JDK sockets, one thread per direction.
  */
 public final class StallingProxy implements AutoCloseable {
     private final String targetHost;
@@ -25,6 +27,8 @@ public final class StallingProxy implements AutoCloseable {
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final Object gate = new Object();
     private boolean stalled;
+    /** Client → server bytes still forwarded before that direction stalls. */
+    private long requestBudget = Long.MAX_VALUE;
     private volatile boolean closed;
 
     private StallingProxy(String targetHost, int targetPort) throws IOException {
@@ -62,10 +66,21 @@ public final class StallingProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Forwards {@code bytes} more from clients to the server (in total, over all connections), then
+     * holds the rest; answers still come back.
+     */
+    public void stallRequestsAfter(long bytes) {
+        synchronized (gate) {
+            requestBudget = bytes;
+        }
+    }
+
     /** Forwards again, held bytes first. */
     public void resume() {
         synchronized (gate) {
             stalled = false;
+            requestBudget = Long.MAX_VALUE;
             gate.notifyAll();
         }
     }
@@ -113,20 +128,24 @@ public final class StallingProxy implements AutoCloseable {
             }
             sockets.add(client);
             sockets.add(upstream);
-            pump(client, upstream, "up");
-            pump(upstream, client, "down");
+            pump(client, upstream, true);
+            pump(upstream, client, false);
         }
     }
 
-    private void pump(Socket from, Socket to, String direction) {
+    private void pump(Socket from, Socket to, boolean request) {
         Thread t = new Thread(() -> {
             byte[] buffer = new byte[16_384];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
-                    awaitForwarding();
-                    out.write(buffer, 0, n);
-                    out.flush();
+                    int done = 0;
+                    while (done < n) {
+                        int allowed = awaitForwarding(request, n - done);
+                        out.write(buffer, done, allowed);
+                        out.flush();
+                        done += allowed;
+                    }
                 }
             } catch (IOException | InterruptedException e) {
                 // a side closed or reset: close the other one as well
@@ -134,16 +153,25 @@ public final class StallingProxy implements AutoCloseable {
                 close(from);
                 close(to);
             }
-        }, "stalling-proxy-" + port() + "-" + direction);
+        }, "stalling-proxy-" + port() + (request ? "-request" : "-answer"));
         t.setDaemon(true);
         t.start();
     }
 
-    private void awaitForwarding() throws InterruptedException {
+    /** Waits until some of {@code wanted} bytes may go on; returns how many (at least 1). */
+    private int awaitForwarding(boolean request, int wanted) throws InterruptedException {
         synchronized (gate) {
-            while (stalled) {
+            while (stalled || request && requestBudget == 0) {
                 gate.wait();
             }
+            if (!request) {
+                return wanted;
+            }
+            int allowed = (int) Math.min(wanted, requestBudget);
+            if (requestBudget != Long.MAX_VALUE) {
+                requestBudget -= allowed;
+            }
+            return allowed;
         }
     }
 

@@ -1,13 +1,15 @@
 package dev.outbox.relay.transport.kafka;
 
 import static dev.outbox.testing.Await.await;
+import static dev.outbox.relay.testing.Outages.assertNoneCharged;
+import static dev.outbox.relay.testing.Outages.sendOrOutage;
+import static dev.outbox.relay.testing.Outages.unacknowledged;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportConfig;
-import dev.outbox.relay.spi.TransportException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -238,33 +240,6 @@ class KafkaStallIT {
                 KafkaSettings.MAX_BLOCK, "1s", KafkaSettings.ACK_TIMEOUT, "4s"));
         config.putAll(extra);
         return new KafkaTransportFactory().create(new TransportConfig(config));
-    }
-
-    /** The results, or one outage per event when the transport failed the whole batch (also not charged). */
-    private static List<SendResult> sendOrOutage(Transport transport, List<OutboxMessage> batch) {
-        try {
-            return transport.send(batch);
-        } catch (TransportException e) {
-            assertThat(e.retryable()).as("a whole-batch failure is retryable: %s", e.getMessage()).isTrue();
-            return batch.stream().map(m -> SendResult.failed(m.id(), TransportException.outage(e.getMessage(), e)))
-                    .toList();
-        }
-    }
-
-    private static void assertNoneCharged(List<SendResult> results) {
-        assertThat(results).allSatisfy(r -> assertThat(r.isAcknowledged() || r.failure().outage())
-                .as("acknowledged or an outage, was: %s", r.failure() == null ? "" : r.failure().getMessage())
-                .isTrue());
-    }
-
-    private static List<OutboxMessage> unacknowledged(List<OutboxMessage> batch, List<SendResult> results) {
-        List<OutboxMessage> rest = new ArrayList<>();
-        for (int i = 0; i < batch.size(); i++) {
-            if (!results.get(i).isAcknowledged()) {
-                rest.add(batch.get(i));
-            }
-        }
-        return rest;
     }
 
     private List<OutboxMessage> batch(int count, int payloadBytes) {
