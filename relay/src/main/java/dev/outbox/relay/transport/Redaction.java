@@ -18,8 +18,8 @@ public final class Redaction {
     public static final String MASK = "****";
     /** The user info of a URL: {@code scheme://user:password@} or {@code scheme://token@}. */
     private static final Pattern USER_INFO = Pattern.compile("(?<=://)[^/@\\s,\"'\\[\\]]*@");
-    /** The query of an http(s) URL, which may carry a token ({@code ?token=…}). */
-    private static final Pattern HTTP_QUERY = Pattern.compile("(?i)(https?://[^\\s?#\"']*)\\?[^\\s#\"',]*");
+    /** The query of a URL, which may carry a token ({@code ?token=…}). */
+    private static final Pattern QUERY = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://[^\\s?#\"']*)\\?[^\\s#\"',]*");
 
     private Redaction() {
     }
@@ -29,12 +29,12 @@ public final class Redaction {
         return text == null ? null : USER_INFO.matcher(text).replaceAll(Matcher.quoteReplacement(MASK + "@"));
     }
 
-    /** {@code text} with the user info and the query of every http(s) URL masked (and user info of any URL). */
+    /** {@code text} with the user info and the query of every URL masked. */
     public static String urls(String text) {
         if (text == null) {
             return null;
         }
-        String masked = HTTP_QUERY.matcher(text).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + "?" + MASK));
+        String masked = QUERY.matcher(text).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + "?" + MASK));
         return userInfo(masked);
     }
 

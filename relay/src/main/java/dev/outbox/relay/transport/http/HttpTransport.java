@@ -6,6 +6,7 @@ import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.transport.CloudEvent;
+import dev.outbox.relay.transport.Redaction;
 import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonReader;
@@ -248,7 +249,7 @@ public final class HttpTransport implements Transport {
             return new Outgoing(List.of(position), destination, uri, request.build(), body.length);
         } catch (IllegalArgumentException e) {
             failures[position] = TransportException.permanent("cannot build the request to "
-                    + WebhookUrls.display(uri) + ": " + e.getMessage(), e);
+                    + WebhookUrls.display(uri) + ": " + Redaction.urls(e.getMessage()), null);
             return null;
         }
     }
@@ -328,7 +329,7 @@ public final class HttpTransport implements Transport {
         }
         if (status >= 300 && status < 400) {
             return TransportException.permanent("HTTP " + status + " redirect from " + url
-                    + (location == null ? "" : " to " + location) + ": redirects are not followed;"
+                    + (location == null ? "" : " to " + Redaction.urls(location)) + ": redirects are not followed;"
                     + " configure the final URL", null);
         }
         if (status == 410) {

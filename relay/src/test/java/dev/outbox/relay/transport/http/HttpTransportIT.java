@@ -14,6 +14,7 @@ import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.spi.TransportFactory;
+import dev.outbox.relay.testing.CapturedLogs;
 import dev.outbox.relay.testing.StallingProxy;
 import dev.outbox.relay.transport.Router;
 import dev.outbox.relay.transport.TransportContract;
@@ -229,6 +230,25 @@ class HttpTransportIT extends TransportContract {
             }
         }
         assertThat(server.accepted("/" + aggregateType)).hasSize(1);
+    }
+
+    /** A token in a URL's query shows nowhere: not for an unreachable URL, nor in a redirect's Location, nor in logs. */
+    @Test
+    void noQueryTokenShowsInErrorsStackTracesOrLogs() {
+        server.respond("/" + aggregateType, n -> new Response(302,
+                Map.of("Location", "https://elsewhere.example/in?token=QueryMark2"), Duration.ZERO));
+        StringBuilder shown = new StringBuilder();
+        try (CapturedLogs logs = CapturedLogs.of("dev.outbox.relay");
+             Transport transport = transport(Map.of(Router.ROUTES_KEY, aggregateType
+                     + "down=http://127.0.0.1:1/hook?token=QueryMark1,"
+                     + aggregateType + "=" + server.url("/" + aggregateType) + "?token=QueryMark3"))) {
+            List<SendResult> results = transport.send(List.of(message(aggregateType, "redirected"),
+                    message(aggregateType + "down", "down")));
+            assertThat(results).noneMatch(SendResult::isAcknowledged);
+            results.forEach(r -> shown.append(r.failure().getMessage()).append(CapturedLogs.stackTrace(r.failure())));
+            shown.append(logs.text());
+        }
+        assertThat(shown.toString()).contains("cannot connect", "redirect").doesNotContain("QueryMark");
     }
 
     @Test
