@@ -6,6 +6,7 @@ import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.transport.CloudEvent;
+import dev.outbox.relay.transport.Redaction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.Producer;
@@ -88,6 +90,8 @@ public final class KafkaTransport implements Transport {
     private final Producer<byte[], byte[]> producer;
     private final Admin admin;
     private final TopicCheck topics;
+    /** Masks the properties file's values (SASL/TLS secrets) in client texts. */
+    private final UnaryOperator<String> scrub;
     /** Set by {@link #close}: records it abandons fail for that reason, not for anything the cluster said. */
     private volatile boolean closed;
 
@@ -96,6 +100,17 @@ public final class KafkaTransport implements Transport {
         this.producer = producer;
         this.admin = admin;
         this.topics = new TopicCheck(admin, settings.maxBlock(), System::nanoTime);
+        this.scrub = settings.scrubber();
+    }
+
+    /** A client exception's message without secrets, or its class name when it has none. */
+    private String text(Throwable t) {
+        return t == null ? "null" : t.getMessage() == null ? t.getClass().getName() : scrub.apply(t.getMessage());
+    }
+
+    /** A copy of a client exception whose messages went through {@link #scrub}, to be a cause. */
+    private Throwable copy(Throwable t) {
+        return Redaction.copy(t, scrub);
     }
 
     @Override
@@ -139,10 +154,10 @@ public final class KafkaTransport implements Transport {
                 acks.add(topicOf[i] == null ? null : producer.send(record(topicOf[i], batch.get(i))));
             }
         } catch (InterruptException e) {
-            throw TransportException.outage("interrupted while handing events to the Kafka producer", e);
+            throw TransportException.outage("interrupted while handing events to the Kafka producer", copy(e));
         } catch (KafkaException | IllegalStateException e) {
             // Metadata wait over, producer closed or fenced: nothing the cluster said about an event.
-            throw TransportException.outage("the Kafka producer refused the batch: " + e.getMessage(), e);
+            throw TransportException.outage("the Kafka producer refused the batch: " + text(e), copy(e));
         }
         return awaitAcks(batch, results, topicOf, acks, deadline);
     }
@@ -160,12 +175,12 @@ public final class KafkaTransport implements Transport {
                 results[i] = SendResult.acknowledged(m.id());
             } catch (TimeoutException e) {
                 results[i] = SendResult.failed(m.id(), TransportException.outage("Kafka did not acknowledge the event"
-                        + " within " + settings.ackTimeout() + " (" + KafkaSettings.ACK_TIMEOUT + ")", e));
+                        + " within " + settings.ackTimeout() + " (" + KafkaSettings.ACK_TIMEOUT + ")", copy(e)));
             } catch (ExecutionException e) {
                 results[i] = SendResult.failed(m.id(), failure(topicOf[i], m, e.getCause()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw TransportException.outage("interrupted while waiting for Kafka's acknowledgements", e);
+                throw TransportException.outage("interrupted while waiting for Kafka's acknowledgements", copy(e));
             }
         }
         TransportException outage = null;
@@ -202,12 +217,12 @@ public final class KafkaTransport implements Transport {
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             return answerProblem(topic, ask(topic));
         } catch (TopicAuthorizationException | InvalidTopicException e) {
-            return TransportException.permanent("Kafka refuses topic " + topic + ": " + e.getMessage(), e);
+            return TransportException.permanent("Kafka refuses topic " + topic + ": " + text(e), copy(e));
         } catch (InterruptException e) {
-            throw TransportException.outage("interrupted while fetching the metadata of topic " + topic, e);
+            throw TransportException.outage("interrupted while fetching the metadata of topic " + topic, copy(e));
         } catch (KafkaException e) {
             throw TransportException.outage("cannot get the metadata of topic " + topic + " from Kafka at "
-                    + settings.bootstrapServers() + ": " + e.getMessage(), e);
+                    + settings.bootstrapServers() + ": " + text(e), copy(e));
         }
     }
 
@@ -216,21 +231,22 @@ public final class KafkaTransport implements Transport {
             return topics.check(topic);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw TransportException.outage("interrupted while asking Kafka whether topic " + topic + " exists", e);
+            throw TransportException.outage("interrupted while asking Kafka whether topic " + topic + " exists",
+                    copy(e));
         }
     }
 
     private TransportException answerProblem(String topic, TopicCheck.Answer answer) {
         return switch (answer.state()) {
             case MISSING -> TransportException.permanent("topic " + topic + " does not exist in the Kafka cluster"
-                    + " (create it, or route the events elsewhere)", answer.cause());
+                    + " (create it, or route the events elsewhere)", copy(answer.cause()));
             case FORBIDDEN -> TransportException.permanent("not authorized to write to or describe topic " + topic
-                    + ": " + answer.cause().getMessage(), answer.cause());
+                    + ": " + text(answer.cause()), copy(answer.cause()));
             // The cluster answered the admin client but not the producer in time: it stalled.
             case EXISTS -> TransportException.outage("topic " + topic + " exists but the producer got no metadata"
                     + " for it within " + settings.maxBlock() + " (" + KafkaSettings.MAX_BLOCK + ")", null);
             case UNREACHABLE -> throw TransportException.outage("the Kafka cluster at " + settings.bootstrapServers()
-                    + " does not answer (" + String.valueOf(answer.cause()) + ")", answer.cause());
+                    + " does not answer (" + text(answer.cause()) + ")", copy(answer.cause()));
         };
     }
 
@@ -239,17 +255,17 @@ public final class KafkaTransport implements Transport {
      * an outage when the cluster said nothing about it.
      */
     private TransportException failure(String topic, OutboxMessage m, Throwable cause) {
-        String message = "Kafka rejected the event: " + cause.getMessage();
+        String message = "Kafka rejected the event: " + text(cause);
         if (cause instanceof RecordTooLargeException || cause instanceof RecordBatchTooLargeException) {
-            return TransportException.permanent(tooLarge(cause, m), cause);
+            return TransportException.permanent(tooLarge(cause, m), copy(cause));
         }
         if (cause instanceof InvalidTopicException || cause instanceof InvalidRecordException
                 || cause instanceof TopicAuthorizationException) {
-            return TransportException.permanent(message, cause);
+            return TransportException.permanent(message, copy(cause));
         }
         if (isSilence(cause) || closed) {
             return TransportException.outage("Kafka did not acknowledge the event"
-                    + (closed ? " before the transport was closed: " : ": ") + cause.getMessage(), cause);
+                    + (closed ? " before the transport was closed: " : ": ") + text(cause), copy(cause));
         }
         if (cause instanceof UnknownTopicOrPartitionException
                 || cause instanceof org.apache.kafka.common.errors.TimeoutException
@@ -263,13 +279,13 @@ public final class KafkaTransport implements Transport {
                 return answerProblem(topic, answer);
             }
             return TransportException.outage("the producer has no metadata for topic " + topic + " (the cluster says "
-                    + answer.state().name().toLowerCase(java.util.Locale.ROOT) + "): " + cause.getMessage(), cause);
+                    + answer.state().name().toLowerCase(java.util.Locale.ROOT) + "): " + text(cause), copy(cause));
         }
         if (cause instanceof ClusterAuthorizationException || cause instanceof AuthenticationException) {
             // About this producer, not this event: every event would fail alike until an operator acts.
-            return TransportException.outage("the Kafka cluster refuses this producer: " + cause.getMessage(), cause);
+            return TransportException.outage("the Kafka cluster refuses this producer: " + text(cause), copy(cause));
         }
-        return TransportException.retryable(message, cause);
+        return TransportException.retryable(message, copy(cause));
     }
 
     /**
@@ -286,7 +302,7 @@ public final class KafkaTransport implements Transport {
 
     /** Names the limit that was exceeded and the record's size, and what to change. */
     private String tooLarge(Throwable cause, OutboxMessage m) {
-        String text = String.valueOf(cause.getMessage());
+        String text = text(cause);
         if (text.contains("max.request.size")) {
             // The producer refused it: "The message is N bytes when serialized which is larger than M, …"
             return "the record is larger than the producer's max.request.size (" + KafkaSettings.MAX_REQUEST_SIZE + "="
