@@ -1,75 +1,66 @@
 package dev.outbox.relay.testing;
 
+import dev.outbox.relay.sidecar.ConsoleLoggerFinder;
+import dev.outbox.relay.sidecar.SidecarConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.text.MessageFormat;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Captures what the code under test logs through {@link System.Logger} (which goes to
- * java.util.logging when no other {@link System.LoggerFinder} is installed, as in these tests):
- * every level, messages with their parameters filled in and stack traces, as text.
+ * Captures every line the code under test logs through {@link System.Logger}: the tests run with
+ * the sidecar's {@link ConsoleLoggerFinder} (registered in the test resources), which this
+ * points at a buffer, at DEBUG, with stack traces as the sidecar prints them. {@link #close}
+ * restores the default (text, INFO, standard error).
  */
 public final class CapturedLogs implements AutoCloseable {
-    private final Logger logger;
-    private final Level previous;
-    private final List<String> lines = new ArrayList<>();
-    private final Handler handler = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            String message = record.getMessage();
-            if (record.getParameters() != null && message != null) {
-                message = MessageFormat.format(message, record.getParameters());
-            }
-            StringBuilder line = new StringBuilder(record.getLevel() + " " + message);
-            if (record.getThrown() != null) {
-                StringWriter trace = new StringWriter();
-                record.getThrown().printStackTrace(new PrintWriter(trace));
-                line.append('\n').append(trace);
-            }
-            synchronized (lines) {
-                lines.add(line.toString());
-            }
-        }
+    /** The start of a text log entry: time, level, logger name. */
+    private static final Pattern ENTRY = Pattern.compile("\\S+ +[A-Z]+ +(\\S+) - ");
+    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
 
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-
-    private CapturedLogs(String name) {
-        logger = Logger.getLogger(name);
-        previous = logger.getLevel();
-        logger.setLevel(Level.ALL);
-        handler.setLevel(Level.ALL);
-        logger.addHandler(handler);
+    private CapturedLogs() {
+        ConsoleLoggerFinder.configure(SidecarConfig.LogFormat.TEXT, Level.DEBUG,
+                new PrintStream(buffer, true, StandardCharsets.UTF_8));
     }
 
-    /** Captures the logger {@code name} and its children, at every level, until closed. */
-    public static CapturedLogs of(String name) {
-        return new CapturedLogs(name);
+    /** Starts capturing every logger, at every level, until closed. */
+    public static CapturedLogs start() {
+        return new CapturedLogs();
     }
 
-    /** Everything captured so far, one entry per line. */
+    /** Everything logged so far. */
     public String text() {
-        synchronized (lines) {
-            return String.join("\n", lines);
+        synchronized (buffer) {
+            return buffer.toString(StandardCharsets.UTF_8);
         }
+    }
+
+    /**
+     * What loggers whose name starts with {@code prefix} logged so far, stack traces included
+     * (e.g. {@code dev.outbox.}: the project's own lines, without the JDK's or a client library's).
+     */
+    public String text(String prefix) {
+        StringBuilder out = new StringBuilder();
+        boolean keep = false;
+        for (String line : text().split("\n")) {
+            Matcher entry = ENTRY.matcher(line);
+            if (entry.lookingAt()) {
+                keep = entry.group(1).startsWith(prefix);
+            }
+            if (keep) {
+                out.append(line).append('\n');
+            }
+        }
+        return out.toString();
     }
 
     @Override
     public void close() {
-        logger.removeHandler(handler);
-        logger.setLevel(previous);
+        ConsoleLoggerFinder.configure(SidecarConfig.LogFormat.TEXT, Level.INFO, null);
     }
 
     /** {@code t} with its causes and stack traces, as printed. */

@@ -145,13 +145,14 @@ class NatsTransportFactoryTest {
                 "nats://Us3rMark:Pa55Mark@127.0.0.1:1,nats://T0kenUrlMark@127.0.0.1:2",
                 "OUTBOX_NATS_TOKEN", "T0kenKeyMark", "OUTBOX_NATS_ACK_TIMEOUT", "1s");
         StringBuilder shown = new StringBuilder(settings(config).toString());
-        try (CapturedLogs logs = CapturedLogs.of("dev.outbox.relay");
+        try (CapturedLogs logs = CapturedLogs.start();
              var transport = new NatsTransportFactory().create(new TransportConfig(config))) {
             Throwable thrown = catchThrowable(() -> transport.send(List.of(new dev.outbox.relay.spi.OutboxMessage(
                     java.util.UUID.randomUUID(), 1, "Order", "o-1", "OrderPlaced", "{}", Map.of(),
                     java.time.Instant.now(), 1))));
             assertThat(thrown).isInstanceOfSatisfying(TransportException.class, e -> assertThat(e.outage()).isTrue());
             shown.append(thrown.getMessage()).append(thrown).append(CapturedLogs.stackTrace(thrown));
+            assertThat(logs.text()).as("the log was captured").contains("NATS not reachable yet");
             shown.append(logs.text());
         }
         assertThat(shown.toString()).contains("cannot connect to NATS", "****@127.0.0.1:1");

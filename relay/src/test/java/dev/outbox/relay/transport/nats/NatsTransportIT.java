@@ -40,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -327,6 +328,25 @@ class NatsTransportIT extends TransportContract {
         Set<String> ids = new LinkedHashSet<>();
         received().forEach(m -> ids.add(attribute(m, "id")));
         all.forEach(m -> assertThat(ids).contains(m.id().toString()));
+    }
+
+    /** Closing while the server does not answer returns within a few seconds (the relay's shutdown is bounded). */
+    @Test
+    void closingDuringAStallReturnsPromptly() throws Exception {
+        URI server = URI.create(url());
+        try (StallingProxy proxy = StallingProxy.to(server.getHost(), server.getPort())) {
+            Transport transport = transport(Map.of("OUTBOX_NATS_URL", "nats://" + proxy.address(),
+                    "OUTBOX_NATS_ACK_TIMEOUT", "10s"));
+            assertThat(transport.send(List.of(message(aggregateType, 1)))).allMatch(SendResult::isAcknowledged);
+            proxy.stall();
+            CompletableFuture<List<SendResult>> sending = CompletableFuture.supplyAsync(
+                    () -> sendOrOutage(transport, batch(20, 100)));
+            long started = System.nanoTime();
+            transport.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("close() during a stall")
+                    .isLessThan(Duration.ofSeconds(3));
+            assertNoneCharged(sending.get(30, TimeUnit.SECONDS));
+        }
     }
 
     private List<OutboxMessage> batch(int count, int payloadBytes) {

@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
@@ -466,7 +467,7 @@ class RabbitMqTransportIT extends TransportContract {
                 "amqp://guest:Pa55Mark@" + broker.getHost() + ":" + (broker.getPort() < 0 ? 5672 : broker.getPort()))) {
             Map<String, String> config = Map.of(RabbitMqTransportFactory.URI_KEY, uri);
             shown.append(RabbitMqSettings.from(new dev.outbox.relay.spi.TransportConfig(config)));
-            try (CapturedLogs logs = CapturedLogs.of("dev.outbox.relay");
+            try (CapturedLogs logs = CapturedLogs.start();
                  Transport t = transport(config)) {
                 Throwable thrown = catchThrowable(() -> t.send(List.of(message(aggregateType, "ThingCreated", Map.of()))));
                 assertThat(thrown).isInstanceOfSatisfying(TransportException.class, e -> assertThat(e.outage()).isTrue());
@@ -475,6 +476,26 @@ class RabbitMqTransportIT extends TransportContract {
         }
         assertThat(shown.toString()).contains("cannot connect to RabbitMQ", "ACCESS_REFUSED")
                 .doesNotContain("Pa55Mark");
+    }
+
+    /** Closing while the broker does not answer returns within a few seconds (the relay's shutdown is bounded). */
+    @Test
+    void closingDuringAStallReturnsPromptly() throws Exception {
+        URI broker = URI.create(uri());
+        try (StallingProxy proxy = StallingProxy.to(broker.getHost(), broker.getPort() < 0 ? 5672 : broker.getPort())) {
+            Transport t = transport(Map.of(RabbitMqTransportFactory.URI_KEY, "amqp://" + broker.getRawUserInfo()
+                    + "@" + proxy.address(), RabbitMqTransportFactory.CONFIRM_TIMEOUT_KEY, "10s"));
+            assertThat(t.send(List.of(message(aggregateType, "ThingCreated", Map.of()))))
+                    .allMatch(SendResult::isAcknowledged);
+            proxy.stall();
+            CompletableFuture<List<SendResult>> sending = CompletableFuture.supplyAsync(
+                    () -> sendOrOutage(t, batch(20, 100)));
+            long started = System.nanoTime();
+            t.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("close() during a stall")
+                    .isLessThan(Duration.ofSeconds(3));
+            assertNoneCharged(sending.get(30, TimeUnit.SECONDS));
+        }
     }
 
     private List<OutboxMessage> batch(int count, int payloadBytes) {

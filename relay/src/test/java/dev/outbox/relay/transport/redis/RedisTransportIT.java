@@ -2,6 +2,7 @@ package dev.outbox.relay.transport.redis;
 
 import static dev.outbox.testing.Await.await;
 import static dev.outbox.relay.testing.Outages.sendOrOutage;
+import static dev.outbox.relay.testing.Outages.assertNoneCharged;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
@@ -275,7 +277,7 @@ class RedisTransportIT extends TransportContract {
     void refusedCredentialsFailTheWholeBatchRetryablyWithoutShowingThePassword() {
         URI server = uri();
         StringBuilder shown = new StringBuilder();
-        try (CapturedLogs logs = CapturedLogs.of("dev.outbox.relay")) {
+        try (CapturedLogs logs = CapturedLogs.start()) {
             for (String url : List.of("redis://Us3rMark:Pa55Mark@" + server.getHost() + ":" + port(server),
                     "redis://Us3rMark:Pa55Mark@127.0.0.1:1")) {
                 Transport transport = open(Map.of("OUTBOX_REDIS_URL", url, "OUTBOX_REDIS_TIMEOUT", "1s"));
@@ -363,6 +365,26 @@ class RedisTransportIT extends TransportContract {
         } finally {
             redis.destroy();
             assertThat(redis.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    /** Closing while the server does not answer returns within a few seconds (the relay's shutdown is bounded). */
+    @Test
+    void closingDuringAStallReturnsPromptly() throws Exception {
+        URI server = uri();
+        try (StallingProxy proxy = StallingProxy.to(server.getHost(), port(server))) {
+            Transport transport = transport(Map.of("OUTBOX_REDIS_URL", "redis://" + proxy.address(),
+                    "OUTBOX_REDIS_TIMEOUT", "10s"));
+            assertThat(transport.send(List.of(message(aggregateType, "k", "{}", Map.of()))))
+                    .allMatch(SendResult::isAcknowledged);
+            proxy.stall();
+            CompletableFuture<List<SendResult>> sending = CompletableFuture.supplyAsync(
+                    () -> sendOrOutage(transport, List.of(message(aggregateType, "k2", "{}", Map.of()))));
+            long started = System.nanoTime();
+            transport.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("close() during a stall")
+                    .isLessThan(Duration.ofSeconds(3));
+            assertNoneCharged(sending.get(30, TimeUnit.SECONDS));
         }
     }
 
