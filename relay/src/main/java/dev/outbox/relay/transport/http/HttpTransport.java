@@ -124,7 +124,7 @@ public final class HttpTransport implements Transport {
     @Override
     public List<SendResult> send(List<OutboxMessage> batch) {
         if (closed) {
-            throw TransportException.retryable("the http transport is closed", null);
+            throw TransportException.outage("the http transport is closed", null);
         }
         Instant now = clock.instant();
         TransportException[] failures = new TransportException[batch.size()];
@@ -229,7 +229,7 @@ public final class HttpTransport implements Transport {
         } catch (InterruptedException e) {
             futures.forEach(f -> f.cancel(true));
             Thread.currentThread().interrupt();
-            throw TransportException.retryable("interrupted while waiting for webhook responses", e);
+            throw TransportException.outage("interrupted while waiting for webhook responses", e);
         }
     }
 
