@@ -6,10 +6,14 @@ import static dev.outbox.relay.testing.Outages.sendOrOutage;
 import static dev.outbox.relay.testing.Outages.unacknowledged;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outbox.relay.Relay;
+import dev.outbox.relay.RelayConfig;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportConfig;
+import dev.outbox.relay.testing.Events;
+import dev.outbox.testing.TestDatabase;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,7 +98,7 @@ class KafkaStallIT {
             assertThat(stalled).as("no event is acknowledged by a stopped broker").noneMatch(SendResult::isAcknowledged);
             assertNoneCharged(stalled);
 
-            assertThat(transport.send(batch)).as("after SIGCONT").allMatch(SendResult::isAcknowledged);
+            deliverAfterTheStall(transport, batch);
         }
         assertDelivered(batch);
     }
@@ -124,10 +128,7 @@ class KafkaStallIT {
             }
             assertNoneCharged(results);
 
-            List<OutboxMessage> again = unacknowledged(batch, results);
-            if (!again.isEmpty()) {
-                assertThat(transport.send(again)).allMatch(SendResult::isAcknowledged);
-            }
+            deliverAfterTheStall(transport, unacknowledged(batch, results));
         } finally {
             scheduler.shutdownNow();
             kafka.resume();
@@ -156,8 +157,7 @@ class KafkaStallIT {
             assertThat(results).as("the stall began mid-batch").anyMatch(SendResult::isAcknowledged)
                     .anyMatch(r -> !r.isAcknowledged());
 
-            List<OutboxMessage> again = unacknowledged(batch, results);
-            assertThat(transport.send(again)).as("after SIGCONT").allMatch(SendResult::isAcknowledged);
+            deliverAfterTheStall(transport, unacknowledged(batch, results));
         }
         assertDelivered(batch);
     }
@@ -193,11 +193,66 @@ class KafkaStallIT {
         assertNoneCharged(sending.get(30, TimeUnit.SECONDS));
     }
 
+    /**
+     * The issue's scenario end to end: a relay allowed one attempt per event drains 2,000 events
+     * over 1,000 keys while the broker is stopped (SIGSTOP at the first acknowledgement, SIGCONT
+     * 6 s later). No event goes dead, none is charged, and every one arrives. Needs the relay to
+     * treat per-event outages as not charged (RelayLoop); with a loop that charges them, the
+     * unacknowledged events of the stalled batch go dead.
+     */
+    @Test
+    void aRelayAllowedOneAttemptLosesNoEventToAStallMidDrain() throws Exception {
+        Path properties = Files.createTempFile("stall", ".properties");
+        Files.writeString(properties, "interceptor.classes=" + StallOnFirstAck.class.getName() + "\n"
+                + "batch.size=2048\nmax.in.flight.requests.per.connection=1\n");
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        try (TestDatabase db = TestDatabase.create()) {
+            db.execute("INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload)"
+                    + " SELECT '" + topic + "', 'k' || (g % 1000), 'ThingHappened', jsonb_build_object('n', g)"
+                    + " FROM generate_series(1, 2000) g");
+            StallOnFirstAck.arm(kafka);
+            Relay relay = Relay.builder(Events.relayRoleDataSource(db), transport(Map.of(
+                            KafkaSettings.PROPERTIES_FILE, properties.toString(), "OUTBOX_ROUTE_DEFAULT", topic)))
+                    .config(RelayConfig.builder().batchSize(500).maxAttempts(1).maxNonRetryableAttempts(1)
+                            .minPollInterval(Duration.ofMillis(5)).maxPollInterval(Duration.ofMillis(50))
+                            .backoffBase(Duration.ofMillis(50)).backoffCap(Duration.ofMillis(500)).build())
+                    .build().start();
+            try {
+                await("the broker was stopped mid-drain", Duration.ofSeconds(60), () -> StallOnFirstAck.FIRED.get());
+                // The fault's timeline: the broker stays stopped for 6 s.
+                scheduler.schedule(() -> {
+                    kafka.resume();
+                    return null;
+                }, 6, TimeUnit.SECONDS).get(30, TimeUnit.SECONDS);
+                await("every event published, or one dead", Duration.ofSeconds(120), () -> db.queryLong(
+                        "SELECT count(*) FROM outbox.event WHERE dead_at IS NOT NULL") > 0 || db.queryLong(
+                        "SELECT count(*) FROM outbox.event WHERE published_at IS NULL") == 0);
+            } finally {
+                StallOnFirstAck.disarm();
+                kafka.resume();
+                relay.close();
+            }
+            assertThat(db.queryString("SELECT coalesce(min(last_error), 'none') FROM outbox.event WHERE dead_at IS NOT NULL"))
+                    .as("the last error of a dead event (an outage must not be charged)").isEqualTo("none");
+            List<OutboxMessage> written = new ArrayList<>();
+            try (java.sql.Connection c = db.connect(); java.sql.Statement st = c.createStatement();
+                 java.sql.ResultSet rows = st.executeQuery("SELECT id FROM outbox.event")) {
+                while (rows.next()) {
+                    written.add(new OutboxMessage(rows.getObject(1, UUID.class), 1, topic, "k", "ThingHappened", "{}",
+                            Map.of(), Instant.now(), 1));
+                }
+            }
+            assertDelivered(written);
+        } finally {
+            scheduler.shutdownNow();
+        }
+    }
+
     /** Counts records handed to the producer; stops the private broker at the first acknowledgement it sees while armed. */
     public static final class StallOnFirstAck implements ProducerInterceptor<byte[], byte[]> {
         static final java.util.concurrent.atomic.AtomicInteger SENT = new java.util.concurrent.atomic.AtomicInteger();
         private static volatile PrivateKafka target;
-        private static final AtomicBoolean FIRED = new AtomicBoolean();
+        static final AtomicBoolean FIRED = new AtomicBoolean();
 
         static void arm(PrivateKafka kafka) {
             FIRED.set(false);
@@ -233,6 +288,21 @@ class KafkaStallIT {
         @Override
         public void configure(Map<String, ?> configs) {
         }
+    }
+
+    /**
+     * Sends {@code events} again until all are acknowledged: right after SIGCONT the producer may
+     * still report outages (its requests expired during the stall) but never charge an event.
+     */
+    private static void deliverAfterTheStall(Transport transport, List<OutboxMessage> events) {
+        if (events.isEmpty()) {
+            return;
+        }
+        await("the events are acknowledged after the stall", Duration.ofSeconds(60), () -> {
+            List<SendResult> results = sendOrOutage(transport, events);
+            assertNoneCharged(results);
+            return results.stream().allMatch(SendResult::isAcknowledged);
+        });
     }
 
     private Transport transport(Map<String, String> extra) {
