@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
  * {@code ${type}} are replaced by the event's values. Example:
  * <pre>OUTBOX_ROUTES=Order=orders,Order/OrderCancelled=order-cancellations,Customer=customers
  * OUTBOX_ROUTE_DEFAULT=events.${aggregatetype}</pre>
+ * Messages quote destinations without the query and user info of URLs ({@link Redaction#urls}).
  */
 public final class Router {
     public static final String ROUTES_KEY = "OUTBOX_ROUTES";
@@ -48,11 +49,13 @@ public final class Router {
                 String destination = eq < 0 ? "" : pair.substring(eq + 1).strip();
                 if (!SELECTOR.matcher(selector).matches() || destination.isEmpty()) {
                     throw new OutboxException(ROUTES_KEY + " must be comma-separated AggregateType=destination or"
-                            + " AggregateType/EventType=destination pairs (was \"" + pair + "\" in \"" + routes + "\")");
+                            + " AggregateType/EventType=destination pairs (was \"" + Redaction.urls(pair) + "\" in \""
+                            + Redaction.urls(routes) + "\")");
                 }
                 checkPlaceholders(ROUTES_KEY, destination);
                 if (parsed.put(selector, destination) != null) {
-                    throw new OutboxException(ROUTES_KEY + " routes " + selector + " twice (was \"" + routes + "\")");
+                    throw new OutboxException(ROUTES_KEY + " routes " + selector + " twice (was \"" + Redaction.urls(routes)
+                            + "\")");
                 }
             }
         }
@@ -102,11 +105,12 @@ public final class Router {
         Matcher p = PLACEHOLDER.matcher(template);
         while (p.find()) {
             if (!p.group(1).equals("aggregatetype") && !p.group(1).equals("type")) {
-                throw new OutboxException(key + " may only use ${aggregatetype} and ${type} (was \"" + template + "\")");
+                throw new OutboxException(key + " may only use ${aggregatetype} and ${type} (was \""
+                        + Redaction.urls(template) + "\")");
             }
         }
         if (template.replaceAll("\\$\\{[a-z]+}", "").contains("${")) {
-            throw new OutboxException(key + " has an unclosed ${…} (was \"" + template + "\")");
+            throw new OutboxException(key + " has an unclosed ${…} (was \"" + Redaction.urls(template) + "\")");
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.transport.CloudEvent;
+import dev.outbox.relay.transport.Redaction;
 import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonReader;
@@ -64,12 +65,14 @@ import java.util.regex.Pattern;
  * concurrently (at most {@code maxConcurrency} at once) and {@link #send} waits for every
  * response, each bounded by the request timeout.
  *
- * <p><b>Failures.</b> 408, 429, 5xx, connection errors and timeouts are retryable; 410 Gone, other
- * 4xx and 3xx (redirects are never followed) are permanent. A {@code Retry-After} on a retryable
- * answer (seconds or HTTP-date, capped at {@link #MAX_RETRY_AFTER}) bars that URL: until then
- * events for it fail retryable at once, without a request. When no request of a batch could
- * connect, or every event of the batch is barred, {@link #send} throws instead, so the relay pauses
- * without charging attempts.
+ * <p><b>Failures.</b> A receiver that cannot be reached or does not answer (connection refused,
+ * reset or closed without a response, connect or response timeout) is an outage
+ * ({@link TransportException#outage}: not charged to the event). Answers are charged: 408, 429
+ * and 5xx retryable; 410 Gone, other 4xx (413 names the body's size) and 3xx (redirects are
+ * never followed) permanent. A {@code Retry-After} on a retryable answer (seconds or HTTP-date,
+ * capped at {@link #MAX_RETRY_AFTER}) bars that URL: until then events for it fail retryable at
+ * once, without a request. When no request of a batch got an answer, or every event of the batch
+ * is barred, {@link #send} throws instead, so the relay pauses.
  */
 public final class HttpTransport implements Transport {
     /** Longest {@code Retry-After} honoured; a larger one (or a date further out) is cut to this. */
@@ -114,14 +117,14 @@ public final class HttpTransport implements Transport {
         this.permits = new Semaphore(settings.maxConcurrency());
     }
 
-    /** One request: the batch positions of the events it carries (one, or several in batch mode). */
-    private record Outgoing(List<Integer> positions, String destination, URI uri, HttpRequest request) {
+    /** One request: the batch positions of the events it carries (one, or several in batch mode), and its body's size. */
+    private record Outgoing(List<Integer> positions, String destination, URI uri, HttpRequest request, int bodyBytes) {
     }
 
     @Override
     public List<SendResult> send(List<OutboxMessage> batch) {
         if (closed) {
-            throw TransportException.retryable("the http transport is closed", null);
+            throw TransportException.outage("the http transport is closed", null);
         }
         Instant now = clock.instant();
         TransportException[] failures = new TransportException[batch.size()];
@@ -197,37 +200,36 @@ public final class HttpTransport implements Transport {
                 });
                 futures.add(f);
             }
-            int connectFailures = 0;
-            TransportException firstConnectFailure = null;
+            int unanswered = 0;
+            TransportException firstOutage = null;
             for (int k = 0; k < outgoing.size(); k++) {
                 Outgoing o = outgoing.get(k);
                 TransportException failure;
                 try {
                     failure = outcome(o, futures.get(k).get());
                 } catch (ExecutionException e) {
-                    Throwable cause = unwrap(e);
-                    failure = failure(o, cause);
-                    if (isConnectFailure(cause)) {
-                        connectFailures++;
-                        firstConnectFailure = firstConnectFailure == null ? failure : firstConnectFailure;
-                    }
+                    failure = failure(o, unwrap(e));
                 } catch (CancellationException e) {
-                    failure = TransportException.retryable("the request to " + WebhookUrls.display(o.uri())
+                    failure = TransportException.outage("the request to " + WebhookUrls.display(o.uri())
                             + " was cancelled (transport closing)", e);
+                }
+                if (failure != null && failure.outage()) {
+                    unanswered++;
+                    firstOutage = firstOutage == null ? failure : firstOutage;
                 }
                 for (int i : o.positions()) {
                     failures[i] = failure;
                 }
             }
-            if (!outgoing.isEmpty() && connectFailures == outgoing.size()) {
-                // Nothing reachable: a whole-batch failure lets the relay pause without charging attempts.
-                throw TransportException.retryable("no webhook endpoint of the batch could be reached: "
-                        + firstConnectFailure.getMessage(), firstConnectFailure);
+            if (!outgoing.isEmpty() && unanswered == outgoing.size()) {
+                // No receiver answered: a whole-batch failure pauses the relay at once.
+                throw TransportException.outage("no webhook endpoint of the batch answered: "
+                        + firstOutage.getMessage(), firstOutage);
             }
         } catch (InterruptedException e) {
             futures.forEach(f -> f.cancel(true));
             Thread.currentThread().interrupt();
-            throw TransportException.retryable("interrupted while waiting for webhook responses", e);
+            throw TransportException.outage("interrupted while waiting for webhook responses", e);
         }
     }
 
@@ -244,10 +246,10 @@ public final class HttpTransport implements Transport {
             for (WebhookHeaders.Header h : headers) {
                 request.header(h.name(), h.value());
             }
-            return new Outgoing(List.of(position), destination, uri, request.build());
+            return new Outgoing(List.of(position), destination, uri, request.build(), body.length);
         } catch (IllegalArgumentException e) {
             failures[position] = TransportException.permanent("cannot build the request to "
-                    + WebhookUrls.display(uri) + ": " + e.getMessage(), e);
+                    + WebhookUrls.display(uri) + ": " + Redaction.urls(e.getMessage()), null);
             return null;
         }
     }
@@ -278,7 +280,7 @@ public final class HttpTransport implements Transport {
         HttpRequest.Builder request = request(uri, batchId(events), now, body)
                 .header("Content-Type", BATCH_CONTENT_TYPE);
         settings.headers().forEach(request::header);
-        return List.of(new Outgoing(List.copyOf(carried), destination, uri, request.build()));
+        return List.of(new Outgoing(List.copyOf(carried), destination, uri, request.build(), body.length));
     }
 
     private HttpRequest.Builder request(URI uri, String id, Instant now, byte[] body) {
@@ -303,6 +305,11 @@ public final class HttpTransport implements Transport {
         int status = response.statusCode();
         TransportException failure = failure(status, WebhookUrls.display(o.uri()),
                 response.headers().firstValue("Location").orElse(null), response.body());
+        if (status == 413) {
+            return TransportException.permanent(failure.getMessage() + " (Payload Too Large: the request body was "
+                    + o.bodyBytes() + " bytes, more than the receiver accepts; raise its limit or make the event"
+                    + " smaller)", null);
+        }
         if (failure != null && failure.retryable()) {
             Instant until = retryAfter(response.headers().firstValue("Retry-After").orElse(null), clock.instant());
             if (until != null) {
@@ -322,7 +329,7 @@ public final class HttpTransport implements Transport {
         }
         if (status >= 300 && status < 400) {
             return TransportException.permanent("HTTP " + status + " redirect from " + url
-                    + (location == null ? "" : " to " + location) + ": redirects are not followed;"
+                    + (location == null ? "" : " to " + Redaction.urls(location)) + ": redirects are not followed;"
                     + " configure the final URL", null);
         }
         if (status == 410) {
@@ -357,27 +364,36 @@ public final class HttpTransport implements Transport {
         return until.isAfter(cap) ? cap : until;
     }
 
+    /**
+     * A request that got no answer: the receiver could not be reached, closed or reset the
+     * connection, or did not answer in time. None of it refuses the event, so all are outages.
+     * The client's own text is left out where it could quote the URL's query (a token).
+     */
     private TransportException failure(Outgoing o, Throwable cause) {
         String url = WebhookUrls.display(o.uri());
         if (cause instanceof HttpConnectTimeoutException) {
-            return TransportException.retryable("cannot connect to " + url + " within "
-                    + HttpTransportFactory.CONNECT_TIMEOUT + "=" + settings.connectTimeout(), cause);
+            return TransportException.outage("cannot connect to " + url + " within "
+                    + HttpTransportFactory.CONNECT_TIMEOUT + "=" + settings.connectTimeout(), null);
         }
         if (cause instanceof HttpTimeoutException) {
-            return TransportException.retryable("no response from " + url + " within "
-                    + HttpTransportFactory.TIMEOUT + "=" + settings.timeout(), cause);
+            return TransportException.outage("no response from " + url + " within "
+                    + HttpTransportFactory.TIMEOUT + "=" + settings.timeout(), null);
         }
         if (cause instanceof ConnectException) {
-            return TransportException.retryable("cannot connect to " + url + ": " + cause.getMessage(), cause);
+            return TransportException.outage("cannot connect to " + url + " (" + describe(cause) + ")", null);
         }
         if (cause instanceof IOException) {
-            return TransportException.retryable("request to " + url + " failed: " + cause, cause);
+            return TransportException.outage("no answer from " + url + ": the connection failed or was closed"
+                    + " before a response (" + describe(cause) + ")", null);
         }
-        return TransportException.retryable("request to " + url + " failed unexpectedly: " + cause, cause);
+        return TransportException.retryable("request to " + url + " failed unexpectedly ("
+                + cause.getClass().getName() + ")", null);
     }
 
-    private static boolean isConnectFailure(Throwable cause) {
-        return cause instanceof ConnectException || cause instanceof HttpConnectTimeoutException;
+    /** The exception's class and message, or only its class when the message quotes a URL. */
+    private static String describe(Throwable cause) {
+        String message = cause.getMessage();
+        return cause.getClass().getSimpleName() + (message == null || message.contains("://") ? "" : ": " + message);
     }
 
     private static Throwable unwrap(Throwable e) {

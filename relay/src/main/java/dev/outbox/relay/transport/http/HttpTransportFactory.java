@@ -65,10 +65,14 @@ public final class HttpTransportFactory implements TransportFactory {
                 Router.ROUTES_KEY, Router.DEFAULT_KEY);
     }
 
-    /** The sidecar also accepts {@code OUTBOX_WEBHOOK_SECRETS_FILE} and {@code OUTBOX_WEBHOOK_HEADERS_FILE}. */
+    /**
+     * The signing secrets, the static headers (credentials), and the URL keys: a webhook URL often
+     * carries a token in its query, so the settings line shows them as {@code ****} and messages
+     * quote URLs without query and user info. The sidecar also accepts each as {@code <KEY>_FILE}.
+     */
     @Override
     public Set<String> secretKeys() {
-        return Set.of(SECRETS, HEADERS);
+        return Set.of(SECRETS, HEADERS, URL, Router.ROUTES_KEY, Router.DEFAULT_KEY);
     }
 
     @Override

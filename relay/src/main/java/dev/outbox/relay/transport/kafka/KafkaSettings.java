@@ -3,6 +3,7 @@ package dev.outbox.relay.transport.kafka;
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.spi.TransportConfig;
 import dev.outbox.relay.transport.CloudEvent;
+import dev.outbox.relay.transport.Redaction;
 import dev.outbox.relay.transport.Router;
 import java.io.IOException;
 import java.io.Reader;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -74,6 +76,8 @@ record KafkaSettings(String bootstrapServers, String clientId, String compressio
 
     private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9a-fA-F:.]+]|[A-Za-z0-9._-]+):(\\d{1,5})");
     private static final Pattern CLIENT_ID_CHARS = Pattern.compile("[A-Za-z0-9._-]{1,200}");
+    /** A password option of a JAAS login module, quoted or not. */
+    private static final Pattern JAAS_PASSWORD = Pattern.compile("(?i)(password\\s*=\\s*\"?)[^\"\\s;]*");
 
     /**
      * Properties the file may not set: the delivery guarantees rest on them (idempotence, acks,
@@ -157,6 +161,16 @@ record KafkaSettings(String bootstrapServers, String clientId, String compressio
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId + "-admin");
         return p;
+    }
+
+    /**
+     * Masks the values of the properties file (all treated as secrets: SASL/TLS settings) and any
+     * {@code password="…"} of a JAAS configuration in a text, e.g. a client's message; then URL
+     * credentials.
+     */
+    UnaryOperator<String> scrubber() {
+        UnaryOperator<String> values = Redaction.scrubber(extraProperties.values());
+        return text -> text == null ? null : values.apply(JAAS_PASSWORD.matcher(text).replaceAll("$1" + Redaction.MASK));
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.transport.CloudEvent;
+import dev.outbox.relay.transport.Redaction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.Producer;
@@ -24,9 +26,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.BrokerNotAvailableException;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
+import org.apache.kafka.common.errors.DisconnectException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.NetworkException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
@@ -48,37 +54,63 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * record without waiting (the producer pipelines them) and the acknowledgements are awaited
  * once, at most {@code OUTBOX_KAFKA_ACK_TIMEOUT}.
  *
- * <p><b>Failures.</b>
+ * <p><b>Failures.</b> Only an answer of the cluster about a record is charged to its event; a
+ * cluster that does not answer is an outage ({@link TransportException#outage}).
  * <ul>
  *   <li>Permanent (the event goes dead after its non-retryable attempts): no route, a name that
  *       is not a valid topic, a topic that does not exist (confirmed by the cluster: the
  *       producer itself cannot tell a missing topic from an unreachable cluster), writing to it
  *       is not authorized, the record is larger than {@code OUTBOX_KAFKA_MAX_REQUEST_SIZE} or
- *       than the broker accepts, the broker rejects the record as invalid.</li>
- *   <li>The whole batch ({@link TransportException} thrown, no attempt charged): the cluster does
- *       not answer, authentication fails, or no event of the batch was acknowledged and at least
- *       one failed for a reason that can pass (the broker stopped mid-batch); also when the relay
+ *       than the broker accepts (the message names the limit and the record's size), the broker
+ *       rejects the record as invalid.</li>
+ *   <li>Outage, per event (not charged): no acknowledgement within {@code OUTBOX_KAFKA_ACK_TIMEOUT}
+ *       or the producer's delivery timeout, the connection was lost, no metadata for a topic that
+ *       exists (the cluster stalled), authentication or cluster authorization fails (nothing
+ *       about this event), the transport was closed. When no event of the batch was acknowledged
+ *       and one is an outage, the whole batch fails instead ({@link TransportException} thrown):
+ *       the relay pauses.</li>
+ *   <li>The whole batch, thrown: the cluster does not answer at all; also when the relay
  *       interrupts the call.</li>
- *   <li>Retryable, per event: anything else, e.g. a record not acknowledged in time while others
- *       of the batch were.</li>
+ *   <li>Retryable, per event: any other answer of the broker that can pass (not enough replicas,
+ *       not the leader, storage trouble).</li>
  * </ul>
  * The producer reconnects by itself; after an outage the next batch goes through the same
  * producer, which also keeps per-partition order for records it still held from before.
  */
 public final class KafkaTransport implements Transport {
     private static final Pattern TOPIC_NAME = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
-    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Longest wait of {@link #close} for the producer to finish requests in flight; the admin client
+     * is closed without waiting. A stalled cluster must not hold up the relay's shutdown: whatever
+     * is not acknowledged by then stays unmarked and is sent again by the next relay.
+     */
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
     private final KafkaSettings settings;
     private final Producer<byte[], byte[]> producer;
     private final Admin admin;
     private final TopicCheck topics;
+    /** Masks the properties file's values (SASL/TLS secrets) in client texts. */
+    private final UnaryOperator<String> scrub;
+    /** Set by {@link #close}: records it abandons fail for that reason, not for anything the cluster said. */
+    private volatile boolean closed;
 
     KafkaTransport(KafkaSettings settings, Producer<byte[], byte[]> producer, Admin admin) {
         this.settings = settings;
         this.producer = producer;
         this.admin = admin;
         this.topics = new TopicCheck(admin, settings.maxBlock(), System::nanoTime);
+        this.scrub = settings.scrubber();
+    }
+
+    /** A client exception's message without secrets, or its class name when it has none. */
+    private String text(Throwable t) {
+        return t == null ? "null" : t.getMessage() == null ? t.getClass().getName() : scrub.apply(t.getMessage());
+    }
+
+    /** A copy of a client exception whose messages went through {@link #scrub}, to be a cause. */
+    private Throwable copy(Throwable t) {
+        return Redaction.copy(t, scrub);
     }
 
     @Override
@@ -122,17 +154,16 @@ public final class KafkaTransport implements Transport {
                 acks.add(topicOf[i] == null ? null : producer.send(record(topicOf[i], batch.get(i))));
             }
         } catch (InterruptException e) {
-            throw TransportException.retryable("interrupted while handing events to the Kafka producer", e);
+            throw TransportException.outage("interrupted while handing events to the Kafka producer", copy(e));
         } catch (KafkaException | IllegalStateException e) {
-            throw TransportException.retryable("the Kafka producer refused the batch: " + e.getMessage(), e);
+            // Metadata wait over, producer closed or fenced: nothing the cluster said about an event.
+            throw TransportException.outage("the Kafka producer refused the batch: " + text(e), copy(e));
         }
         return awaitAcks(batch, results, topicOf, acks, deadline);
     }
 
     private List<SendResult> awaitAcks(List<OutboxMessage> batch, SendResult[] results, String[] topicOf,
                                        List<Future<RecordMetadata>> acks, long deadline) {
-        int acknowledged = 0;
-        Throwable passing = null; // why an event failed for a reason that can pass (an outage)
         for (int i = 0; i < batch.size(); i++) {
             Future<RecordMetadata> ack = acks.get(i);
             if (ack == null) {
@@ -142,28 +173,28 @@ public final class KafkaTransport implements Transport {
             try {
                 ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 results[i] = SendResult.acknowledged(m.id());
-                acknowledged++;
             } catch (TimeoutException e) {
-                TransportException failure = TransportException.retryable("Kafka did not acknowledge the event within "
-                        + settings.ackTimeout() + " (" + KafkaSettings.ACK_TIMEOUT + ")", e);
-                results[i] = SendResult.failed(m.id(), failure);
-                passing = passing != null ? passing : failure;
+                results[i] = SendResult.failed(m.id(), TransportException.outage("Kafka did not acknowledge the event"
+                        + " within " + settings.ackTimeout() + " (" + KafkaSettings.ACK_TIMEOUT + ")", copy(e)));
             } catch (ExecutionException e) {
-                TransportException failure = failure(topicOf[i], e.getCause());
-                results[i] = SendResult.failed(m.id(), failure);
-                if (failure.retryable()) {
-                    passing = passing != null ? passing : failure;
-                }
+                results[i] = SendResult.failed(m.id(), failure(topicOf[i], m, e.getCause()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw TransportException.retryable("interrupted while waiting for Kafka's acknowledgements", e);
+                throw TransportException.outage("interrupted while waiting for Kafka's acknowledgements", copy(e));
             }
         }
-        if (acknowledged == 0 && passing != null) {
-            // Nothing got through: most likely the cluster went away. Failing the batch pauses the
-            // relay without charging the events an attempt each.
-            throw TransportException.retryable("Kafka acknowledged none of the " + acks.stream()
-                    .filter(a -> a != null).count() + " events sent: " + passing.getMessage(), passing);
+        TransportException outage = null;
+        for (SendResult r : results) {
+            if (r.isAcknowledged()) {
+                return Arrays.asList(results);
+            }
+            outage = outage == null && r.failure().outage() ? r.failure() : outage;
+        }
+        if (outage != null) {
+            // Nothing got through and the cluster stopped answering: failing the batch as a whole
+            // pauses the relay at once.
+            throw TransportException.outage("Kafka acknowledged none of the " + batch.size() + " events: "
+                    + outage.getMessage(), outage);
         }
         return Arrays.asList(results);
     }
@@ -186,12 +217,12 @@ public final class KafkaTransport implements Transport {
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             return answerProblem(topic, ask(topic));
         } catch (TopicAuthorizationException | InvalidTopicException e) {
-            return TransportException.permanent("Kafka refuses topic " + topic + ": " + e.getMessage(), e);
+            return TransportException.permanent("Kafka refuses topic " + topic + ": " + text(e), copy(e));
         } catch (InterruptException e) {
-            throw TransportException.retryable("interrupted while fetching the metadata of topic " + topic, e);
+            throw TransportException.outage("interrupted while fetching the metadata of topic " + topic, copy(e));
         } catch (KafkaException e) {
-            throw TransportException.retryable("cannot get the metadata of topic " + topic + " from Kafka at "
-                    + settings.bootstrapServers() + ": " + e.getMessage(), e);
+            throw TransportException.outage("cannot get the metadata of topic " + topic + " from Kafka at "
+                    + settings.bootstrapServers() + ": " + text(e), copy(e));
         }
     }
 
@@ -200,30 +231,41 @@ public final class KafkaTransport implements Transport {
             return topics.check(topic);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw TransportException.retryable("interrupted while asking Kafka whether topic " + topic + " exists", e);
+            throw TransportException.outage("interrupted while asking Kafka whether topic " + topic + " exists",
+                    copy(e));
         }
     }
 
     private TransportException answerProblem(String topic, TopicCheck.Answer answer) {
         return switch (answer.state()) {
             case MISSING -> TransportException.permanent("topic " + topic + " does not exist in the Kafka cluster"
-                    + " (create it, or route the events elsewhere)", answer.cause());
+                    + " (create it, or route the events elsewhere)", copy(answer.cause()));
             case FORBIDDEN -> TransportException.permanent("not authorized to write to or describe topic " + topic
-                    + ": " + answer.cause().getMessage(), answer.cause());
-            case EXISTS -> TransportException.retryable("topic " + topic + " exists but the producer got no metadata"
+                    + ": " + text(answer.cause()), copy(answer.cause()));
+            // The cluster answered the admin client but not the producer in time: it stalled.
+            case EXISTS -> TransportException.outage("topic " + topic + " exists but the producer got no metadata"
                     + " for it within " + settings.maxBlock() + " (" + KafkaSettings.MAX_BLOCK + ")", null);
-            case UNREACHABLE -> throw TransportException.retryable("the Kafka cluster at " + settings.bootstrapServers()
-                    + " does not answer (" + String.valueOf(answer.cause()) + ")", answer.cause());
+            case UNREACHABLE -> throw TransportException.outage("the Kafka cluster at " + settings.bootstrapServers()
+                    + " does not answer (" + text(answer.cause()) + ")", copy(answer.cause()));
         };
     }
 
-    /** Maps a failed acknowledgement: permanent only when the broker will always refuse the record. */
-    private TransportException failure(String topic, Throwable cause) {
-        String message = "Kafka rejected the event: " + cause.getMessage();
-        if (cause instanceof RecordTooLargeException || cause instanceof RecordBatchTooLargeException
-                || cause instanceof InvalidTopicException || cause instanceof InvalidRecordException
+    /**
+     * Maps a failed acknowledgement: permanent only when the broker will always refuse the record,
+     * an outage when the cluster said nothing about it.
+     */
+    private TransportException failure(String topic, OutboxMessage m, Throwable cause) {
+        String message = "Kafka rejected the event: " + text(cause);
+        if (cause instanceof RecordTooLargeException || cause instanceof RecordBatchTooLargeException) {
+            return TransportException.permanent(tooLarge(cause, m), copy(cause));
+        }
+        if (cause instanceof InvalidTopicException || cause instanceof InvalidRecordException
                 || cause instanceof TopicAuthorizationException) {
-            return TransportException.permanent(message, cause);
+            return TransportException.permanent(message, copy(cause));
+        }
+        if (isSilence(cause) || closed) {
+            return TransportException.outage("Kafka did not acknowledge the event"
+                    + (closed ? " before the transport was closed: " : ": ") + text(cause), copy(cause));
         }
         if (cause instanceof UnknownTopicOrPartitionException
                 || cause instanceof org.apache.kafka.common.errors.TimeoutException
@@ -236,11 +278,48 @@ public final class KafkaTransport implements Transport {
             if (answer.state() == TopicCheck.State.MISSING || answer.state() == TopicCheck.State.FORBIDDEN) {
                 return answerProblem(topic, answer);
             }
+            return TransportException.outage("the producer has no metadata for topic " + topic + " (the cluster says "
+                    + answer.state().name().toLowerCase(java.util.Locale.ROOT) + "): " + text(cause), copy(cause));
         }
-        if (cause instanceof ClusterAuthorizationException) {
-            return TransportException.retryable("the Kafka cluster refuses this producer: " + cause.getMessage(), cause);
+        if (cause instanceof ClusterAuthorizationException || cause instanceof AuthenticationException) {
+            // About this producer, not this event: every event would fail alike until an operator acts.
+            return TransportException.outage("the Kafka cluster refuses this producer: " + text(cause), copy(cause));
         }
-        return TransportException.retryable(message, cause);
+        return TransportException.retryable(message, copy(cause));
+    }
+
+    /**
+     * Whether a record failed because the cluster did not answer: a request or delivery timeout, a
+     * lost connection. Answers of the broker that can pass (not enough replicas, not the leader)
+     * are not silence.
+     */
+    private static boolean isSilence(Throwable cause) {
+        return cause instanceof org.apache.kafka.common.errors.TimeoutException
+                && !String.valueOf(cause.getMessage()).contains("not present in metadata")
+                || cause instanceof NetworkException || cause instanceof DisconnectException
+                || cause instanceof BrokerNotAvailableException || cause instanceof InterruptException;
+    }
+
+    /** Names the limit that was exceeded and the record's size, and what to change. */
+    private String tooLarge(Throwable cause, OutboxMessage m) {
+        String text = text(cause);
+        if (text.contains("max.request.size")) {
+            // The producer refused it: "The message is N bytes when serialized which is larger than M, …"
+            return "the record is larger than the producer's max.request.size (" + KafkaSettings.MAX_REQUEST_SIZE + "="
+                    + settings.maxRequestSize() + "): " + text + " Raise " + KafkaSettings.MAX_REQUEST_SIZE
+                    + " (and the topic's max.message.bytes) or make the event smaller";
+        }
+        return "the broker refused the record as too large (" + size(record("-", m)) + " bytes of key, value and"
+                + " headers; the limit is the topic's max.message.bytes, else the broker's message.max.bytes): "
+                + text + " Raise the limit or make the event smaller";
+    }
+
+    private static int size(ProducerRecord<byte[], byte[]> r) {
+        int size = (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
+        for (var h : r.headers()) {
+            size += h.key().getBytes(StandardCharsets.UTF_8).length + (h.value() == null ? 0 : h.value().length);
+        }
+        return size;
     }
 
     static ProducerRecord<byte[], byte[]> record(String topic, OutboxMessage m, String source) {
@@ -253,13 +332,17 @@ public final class KafkaTransport implements Transport {
         return record(topic, m, settings.source());
     }
 
-    /** Closes the producer and the admin client, each waiting at most 5 s for requests in flight. */
+    /**
+     * Closes the producer, waiting at most {@link #CLOSE_TIMEOUT} for requests in flight, and the
+     * admin client without waiting (its only requests are topic checks).
+     */
     @Override
     public void close() {
+        closed = true;
         try {
             producer.close(CLOSE_TIMEOUT);
         } finally {
-            admin.close(CLOSE_TIMEOUT);
+            admin.close(Duration.ZERO);
         }
     }
 }

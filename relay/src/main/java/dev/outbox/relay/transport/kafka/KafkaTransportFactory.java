@@ -4,6 +4,7 @@ import dev.outbox.core.OutboxException;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportConfig;
 import dev.outbox.relay.spi.TransportFactory;
+import dev.outbox.relay.transport.Redaction;
 import java.time.Duration;
 import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
@@ -62,14 +63,15 @@ public final class KafkaTransportFactory implements TransportFactory {
             producer = new KafkaProducer<>(settings.producerProperties());
         } catch (KafkaException e) {
             throw new OutboxException("the Kafka producer rejects its configuration (" + KafkaSettings.BOOTSTRAP_SERVERS
-                    + ", " + KafkaSettings.PROPERTIES_FILE + "): " + redact(settings, e), e);
+                    + ", " + KafkaSettings.PROPERTIES_FILE + "): " + redact(settings, e),
+                    Redaction.copy(e, settings.scrubber()));
         }
         try {
             return new KafkaTransport(settings, producer, Admin.create(settings.adminProperties()));
         } catch (KafkaException e) {
             producer.close(Duration.ZERO);
             throw new OutboxException("the Kafka admin client rejects its configuration ("
-                    + KafkaSettings.PROPERTIES_FILE + "): " + redact(settings, e), e);
+                    + KafkaSettings.PROPERTIES_FILE + "): " + redact(settings, e), Redaction.copy(e, settings.scrubber()));
         }
     }
 
@@ -79,12 +81,6 @@ public final class KafkaTransportFactory implements TransportFactory {
         for (Throwable t = e; t != null && text.length() < 2000; t = t.getCause()) {
             text.append(text.length() == 0 ? "" : ": ").append(t.getMessage());
         }
-        String result = text.toString();
-        for (String secret : settings.extraProperties().values()) {
-            if (secret.length() >= 3) {
-                result = result.replace(secret, "****");
-            }
-        }
-        return result;
+        return settings.scrubber().apply(text.toString());
     }
 }

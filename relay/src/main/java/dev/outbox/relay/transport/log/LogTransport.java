@@ -59,7 +59,7 @@ public final class LogTransport implements Transport {
             out.flush();
             // PrintStream swallows IOExceptions; checkError() is how a closed pipe shows up.
             if (out.checkError()) {
-                throw TransportException.retryable("writing events to the log stream failed", null);
+                throw TransportException.outage("writing events to the log stream failed", null);
             }
         }
         return results;

@@ -3,9 +3,12 @@ package dev.outbox.relay.transport.nats;
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.spi.TransportConfig;
 import dev.outbox.relay.transport.CloudEvent;
+import dev.outbox.relay.transport.Redaction;
 import dev.outbox.relay.transport.Router;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * The validated configuration of the {@code nats} transport, read once by
@@ -106,7 +110,29 @@ record NatsSettings(List<String> servers, Path credentialsFile, String token, Du
 
     /** {@code url} with any user info (user:password@, token@) replaced: safe for messages and logs. */
     static String redact(String url) {
-        return url.replaceAll("(?<=://)[^/@,]*@", "****@");
+        return Redaction.userInfo(url);
+    }
+
+    /**
+     * Masks every secret of this configuration in a text, e.g. a client's error message: the token,
+     * the user info of the server URLs (as written and decoded) and any URL's user info.
+     */
+    UnaryOperator<String> scrubber() {
+        List<String> secrets = new ArrayList<>();
+        if (token != null) {
+            secrets.add(token);
+        }
+        for (String server : servers) {
+            String userInfo = URI.create(server).getRawUserInfo();
+            if (userInfo != null) {
+                secrets.add(userInfo);
+                for (String part : userInfo.split(":", 2)) {
+                    secrets.add(part);
+                    secrets.add(URLDecoder.decode(part.replace("+", "%2B"), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return Redaction.scrubber(secrets);
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.transport.CloudEvent;
+import dev.outbox.relay.transport.Redaction;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.ErrorListener;
@@ -14,6 +15,7 @@ import io.nats.client.JetStreamApiException;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.nats.client.api.PublishAck;
+import io.nats.client.impl.Headers;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 
 /**
  * Publishes outbox events to NATS JetStream: the {@code nats} transport. Created by
@@ -39,37 +42,41 @@ import java.util.concurrent.TimeoutException;
  * PubAcks are awaited together for at most {@code OUTBOX_NATS_ACK_TIMEOUT}. Events of a batch have
  * different ordering keys, so their relative order does not matter.
  *
- * <p><b>Failures.</b>
+ * <p><b>Failures.</b> Only an answer of the server about a message is charged to its event.
  * <ul>
  *   <li>Not connected (server unreachable, connection lost and not yet re-established): the whole
- *       batch fails with a retryable {@link TransportException}, at once rather than after a
- *       timeout. The client reconnects by itself, indefinitely; a first connection that failed
+ *       batch fails with an outage ({@link TransportException#outage}), at once rather than after
+ *       a timeout. The client reconnects by itself, indefinitely; a first connection that failed
  *       is retried by the next batch.</li>
  *   <li>No stream captures the subject (JetStream answers 503 "no responders"), the subject is
  *       not a valid literal subject, there is no route, a stored header cannot be a NATS header,
- *       or the message is larger than the server's {@code max_payload}: that event fails,
- *       permanently.</li>
+ *       or the message is larger than the server's {@code max_payload} (the message names both
+ *       sizes): that event fails, permanently.</li>
  *   <li>JetStream refuses the message with an API error: permanent for 4xx errors (e.g. a message
  *       larger than the stream's {@code max_msg_size}), retryable for 5xx errors (a full stream
  *       with {@code discard: new}, storage trouble, JetStream temporarily unavailable).</li>
- *   <li>No PubAck within the timeout, a publish cut off by a lost connection: that event fails,
- *       retryable. If the connection is down afterwards and nothing was acknowledged, the batch
- *       fails as a whole instead, so that the outage costs the events no attempts.</li>
+ *   <li>No PubAck within the timeout, a publish cut off by a lost connection: an outage for that
+ *       event (the server said nothing about it), not charged. When nothing of the batch was
+ *       acknowledged, the batch fails as a whole outage instead.</li>
  * </ul>
+ * The client's own error texts quote server URLs with their user info: messages, causes and log
+ * lines go through {@link NatsSettings#scrubber()} first.
  */
 public final class NatsTransport implements Transport {
     private static final System.Logger LOG = System.getLogger("dev.outbox.relay.transport.nats");
 
     private final NatsSettings settings;
+    private final UnaryOperator<String> scrub;
     private final Options options;
     private final Object connectLock = new Object();
     private volatile Connection connection;
     private volatile JetStream jetStream;
     private volatile boolean closed;
 
-    private NatsTransport(NatsSettings settings, Options options) {
+    private NatsTransport(NatsSettings settings) {
         this.settings = settings;
-        this.options = options;
+        this.scrub = settings.scrubber();
+        this.options = options(settings, new Listener(scrub));
     }
 
     /**
@@ -77,7 +84,7 @@ public final class NatsTransport implements Transport {
      * an error: the relay may start before the broker, and the first batch connects.
      */
     static NatsTransport start(NatsSettings settings) {
-        NatsTransport transport = new NatsTransport(settings, options(settings));
+        NatsTransport transport = new NatsTransport(settings);
         try {
             transport.connection();
         } catch (TransportException e) {
@@ -86,7 +93,7 @@ public final class NatsTransport implements Transport {
         return transport;
     }
 
-    private static Options options(NatsSettings settings) {
+    private static Options options(NatsSettings settings, Listener listener) {
         Options.Builder builder = new Options.Builder()
                 .servers(settings.servers().toArray(String[]::new))
                 .connectionName("outbox-relay")
@@ -98,8 +105,8 @@ public final class NatsTransport implements Transport {
                 .requestCleanupInterval(settings.ackTimeout())
                 // A batch is flushed once after all its publishes, not once per message.
                 .dontForceFlushOnRequest()
-                .connectionListener(new Listener())
-                .errorListener(new Listener());
+                .connectionListener(listener)
+                .errorListener(listener);
         if (settings.credentialsFile() != null) {
             builder.authHandler(Nats.credentials(settings.credentialsFile().toString()));
         }
@@ -116,7 +123,7 @@ public final class NatsTransport implements Transport {
         }
         Connection c = connection();
         if (c.getStatus() != Connection.Status.CONNECTED) {
-            throw TransportException.retryable("NATS connection is " + c.getStatus() + " (servers "
+            throw TransportException.outage("NATS connection is " + c.getStatus() + " (servers "
                     + NatsSettings.redact(String.join(",", settings.servers())) + "); the client is reconnecting", null);
         }
         JetStream js = jetStream;
@@ -137,25 +144,49 @@ public final class NatsTransport implements Transport {
                 results[i] = SendResult.failed(m.id(), TransportException.permanent(problem, null));
                 continue;
             }
+            CloudEvent event = CloudEvent.of(m, settings.source());
+            byte[] data = event.dataBytes();
+            Headers headers;
             try {
-                CloudEvent event = CloudEvent.of(m, settings.source());
-                acks.set(i, js.publishAsync(subject, NatsMessages.headers(event), event.dataBytes()));
+                headers = NatsMessages.headers(event);
             } catch (IllegalArgumentException e) {
-                // A header that cannot be a NATS header, or a message over the server's max_payload.
                 results[i] = SendResult.failed(m.id(), TransportException.permanent(
-                        "NATS cannot carry this event: " + e.getMessage(), e));
+                        "NATS cannot carry this event: " + scrub.apply(e.getMessage()), null));
+                continue;
+            }
+            long size = (long) data.length + headers.serializedLength();
+            long maxPayload = c.getMaxPayload();
+            if (maxPayload > 0 && size > maxPayload) {
+                results[i] = SendResult.failed(m.id(), TransportException.permanent("NATS cannot carry this event:"
+                        + " its payload is " + data.length + " bytes, " + size + " bytes with headers, more than the"
+                        + " server's max_payload of " + maxPayload + " bytes (raise max_payload in the server"
+                        + " configuration, or make the event smaller)", null));
+                continue;
+            }
+            try {
+                acks.set(i, js.publishAsync(subject, headers, data));
+            } catch (IllegalArgumentException e) {
+                results[i] = SendResult.failed(m.id(), TransportException.permanent(
+                        "NATS cannot carry this event: " + scrub.apply(e.getMessage()), null));
             } catch (IllegalStateException e) {
                 // Connection closed or lost between the status check and this publish.
-                results[i] = SendResult.failed(m.id(), TransportException.retryable(
-                        "publishing to " + subject + " failed: " + e.getMessage(), e));
+                results[i] = SendResult.failed(m.id(), TransportException.outage(
+                        "publishing to " + subject + " failed: " + scrub.apply(e.getMessage()), null));
             }
         }
         flush(c);
         await(batch, acks, results);
-        if (c.getStatus() != Connection.Status.CONNECTED
-                && Arrays.stream(results).allMatch(r -> !r.isAcknowledged() && r.failure().retryable())) {
-            throw TransportException.retryable("NATS connection lost while sending a batch of " + batch.size()
-                    + " events: " + results[0].failure().getMessage(), results[0].failure());
+        TransportException outage = null;
+        for (SendResult r : results) {
+            if (r.isAcknowledged()) {
+                return Arrays.asList(results);
+            }
+            outage = outage == null && r.failure().outage() ? r.failure() : outage;
+        }
+        if (outage != null) {
+            // Nothing got through and the server stopped answering: the relay pauses at once.
+            throw TransportException.outage("NATS stored none of the " + batch.size() + " events of the batch: "
+                    + outage.getMessage(), outage);
         }
         return Arrays.asList(results);
     }
@@ -173,49 +204,54 @@ public final class NatsTransport implements Transport {
                 results[i] = SendResult.acknowledged(m.id());
             } catch (TimeoutException e) {
                 ack.cancel(false);
-                results[i] = SendResult.failed(m.id(), TransportException.retryable(
-                        "no PubAck from JetStream within " + settings.ackTimeout(), e));
+                results[i] = SendResult.failed(m.id(), TransportException.outage(
+                        "no PubAck from JetStream within " + settings.ackTimeout() + " (" + NatsSettings.ACK_TIMEOUT
+                                + ")", null));
             } catch (ExecutionException | CancellationException e) {
-                results[i] = SendResult.failed(m.id(), failure(e));
+                results[i] = SendResult.failed(m.id(), failure(e, scrub));
             } catch (InterruptedException e) {
                 // The relay's send timeout: give up the rest; the relay retries the batch.
                 acks.stream().filter(f -> f != null).forEach(f -> f.cancel(false));
                 Thread.currentThread().interrupt();
-                throw TransportException.retryable("interrupted while waiting for JetStream PubAcks", e);
+                throw TransportException.outage("interrupted while waiting for JetStream PubAcks", null);
             }
         }
     }
 
-    /** Classifies a failed publish by what the server said. */
-    static TransportException failure(Throwable thrown) {
+    /**
+     * Classifies a failed publish by what the server said: an API error or a status reply is an
+     * answer about the message; anything else (cancelled, connection lost) is an outage.
+     */
+    static TransportException failure(Throwable thrown, UnaryOperator<String> scrub) {
         for (Throwable t = thrown; t != null; t = t.getCause()) {
             if (t instanceof JetStreamApiException api) {
-                String message = "JetStream refused the message: " + api.getMessage();
+                String message = "JetStream refused the message: " + scrub.apply(api.getMessage());
                 // 5xx: the stream may accept it later (full with discard=new, storage or cluster trouble).
-                return api.getErrorCode() >= 500 ? TransportException.retryable(message, api)
-                        : TransportException.permanent(message, api);
+                return api.getErrorCode() >= 500 ? TransportException.retryable(message, null)
+                        : TransportException.permanent(message, null);
             }
             if (t instanceof IOException io && io.getMessage() != null && io.getMessage().startsWith("Error Publishing")) {
                 // jnats reports a status reply to a JetStream publish this way; the only one the
                 // server sends is 503 "no responders": no stream captures the subject. Nothing
                 // will store this event until an operator adds a stream.
-                return TransportException.permanent("no JetStream stream captures the subject (" + io.getMessage()
-                        + "); add a stream with nats stream add", io);
+                return TransportException.permanent("no JetStream stream captures the subject ("
+                        + scrub.apply(io.getMessage()) + "); add a stream with nats stream add", null);
             }
         }
         if (thrown instanceof CancellationException) {
-            return TransportException.retryable("publish cancelled before a PubAck arrived (connection lost?)", thrown);
+            return TransportException.outage("publish cancelled before a PubAck arrived (connection lost?)", null);
         }
         Throwable cause = thrown instanceof ExecutionException && thrown.getCause() != null ? thrown.getCause() : thrown;
-        return TransportException.retryable("publish failed: " + cause, cause);
+        return TransportException.outage("publish failed without an answer from JetStream: "
+                + scrub.apply(cause.toString()), Redaction.copy(cause, scrub));
     }
 
-    private static void flush(Connection c) {
+    private void flush(Connection c) {
         try {
             c.flushBuffer();
         } catch (IOException | IllegalStateException e) {
             // The writer flushes on its own as well; a real outage shows up in the PubAcks.
-            LOG.log(System.Logger.Level.DEBUG, "flushing the NATS connection failed: " + e.getMessage());
+            LOG.log(System.Logger.Level.DEBUG, "flushing the NATS connection failed: " + scrub.apply(e.getMessage()));
         }
     }
 
@@ -231,7 +267,7 @@ public final class NatsTransport implements Transport {
         }
         synchronized (connectLock) {
             if (closed) {
-                throw TransportException.retryable("the NATS transport is closed", null);
+                throw TransportException.outage("the NATS transport is closed", null);
             }
             if (connection == null || connection.getStatus() == Connection.Status.CLOSED) {
                 connection = null;
@@ -241,12 +277,14 @@ public final class NatsTransport implements Transport {
                     connection = fresh;
                     LOG.log(System.Logger.Level.INFO, "connected to NATS at "
                             + NatsSettings.redact(String.valueOf(fresh.getConnectedUrl())));
-                } catch (IOException e) {
-                    throw TransportException.retryable("cannot connect to NATS at "
-                            + NatsSettings.redact(String.join(",", settings.servers())) + ": " + e.getMessage(), e);
+                } catch (IOException | RuntimeException e) {
+                    // jnats appends the server URLs, user info included, to its message.
+                    throw TransportException.outage("cannot connect to NATS at "
+                            + NatsSettings.redact(String.join(",", settings.servers())) + ": "
+                            + scrub.apply(e.getMessage()), Redaction.copy(e, scrub));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw TransportException.retryable("interrupted while connecting to NATS", e);
+                    throw TransportException.outage("interrupted while connecting to NATS", null);
                 }
             }
             return connection;
@@ -280,6 +318,12 @@ public final class NatsTransport implements Transport {
      * long as an outage lasts; the relay already reports the outage through failed batches.
      */
     private static final class Listener implements ConnectionListener, ErrorListener {
+        private final UnaryOperator<String> scrub;
+
+        Listener(UnaryOperator<String> scrub) {
+            this.scrub = scrub;
+        }
+
         // The only abstract method; jnats deprecated it in favour of a default overload that calls it.
         @Override
         @SuppressWarnings("deprecation")
@@ -295,12 +339,12 @@ public final class NatsTransport implements Transport {
         @Override
         public void errorOccurred(Connection conn, String error) {
             // Errors the server sent (-ERR), e.g. an authorization violation.
-            LOG.log(System.Logger.Level.WARNING, "NATS server error: " + error);
+            LOG.log(System.Logger.Level.WARNING, "NATS server error: " + scrub.apply(error));
         }
 
         @Override
         public void exceptionOccurred(Connection conn, Exception exp) {
-            LOG.log(System.Logger.Level.DEBUG, "NATS client exception: " + exp);
+            LOG.log(System.Logger.Level.DEBUG, "NATS client exception: " + scrub.apply(String.valueOf(exp)));
         }
     }
 }

@@ -12,7 +12,8 @@ import java.util.Set;
  * {@link java.util.ServiceLoader}; the sidecar passes it the keys below.
  *
  * <ul>
- *   <li>{@code OUTBOX_NATS_URL} (required): server URLs, comma-separated, e.g.
+ *   <li>{@code OUTBOX_NATS_URL} (required; secret, also {@code OUTBOX_NATS_URL_FILE}, because a URL
+ *       may hold {@code user:password@} or {@code token@}): server URLs, comma-separated, e.g.
  *       {@code nats://127.0.0.1:4222} (schemes {@code nats}, {@code tls}, {@code ws}, {@code wss}).</li>
  *   <li>{@code OUTBOX_NATS_CREDENTIALS_FILE}: a NATS {@code .creds} file (JWT + NKey seed).</li>
  *   <li>{@code OUTBOX_NATS_TOKEN} (secret, also {@code OUTBOX_NATS_TOKEN_FILE}): a token.</li>
@@ -41,9 +42,10 @@ public final class NatsTransportFactory implements TransportFactory {
                 Router.ROUTES_KEY, Router.DEFAULT_KEY, NatsSettings.SOURCE);
     }
 
+    /** The token, and the URL: it may carry {@code user:password@} or {@code token@}. */
     @Override
     public Set<String> secretKeys() {
-        return Set.of(NatsSettings.TOKEN);
+        return Set.of(NatsSettings.TOKEN, NatsSettings.URL);
     }
 
     /**

@@ -10,12 +10,18 @@ import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.URI_K
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.spi.TransportConfig;
 import dev.outbox.relay.transport.CloudEvent;
+import dev.outbox.relay.transport.Redaction;
 import dev.outbox.relay.transport.Router;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * The validated settings of one {@link RabbitMqTransport}, built once by
@@ -75,6 +81,25 @@ record RabbitMqSettings(URI uri, Router exchanges, Router routingKeys, String so
     /** The URI without its password, safe for messages and logs. */
     String maskedUri() {
         return mask(uri.toString());
+    }
+
+    /** Masks the password (as written and decoded) and any URL credentials in a text, e.g. a client's message. */
+    UnaryOperator<String> scrubber() {
+        List<String> secrets = new ArrayList<>();
+        String userInfo = uri.getRawUserInfo();
+        int colon = userInfo == null ? -1 : userInfo.indexOf(':');
+        if (colon >= 0) {
+            String password = userInfo.substring(colon + 1);
+            secrets.add(password);
+            secrets.add(URLDecoder.decode(password.replace("+", "%2B"), StandardCharsets.UTF_8));
+        }
+        return Redaction.scrubber(secrets);
+    }
+
+    @Override
+    public String toString() {
+        return "RabbitMqSettings[uri=" + maskedUri() + ", source=" + source + ", confirmTimeout=" + confirmTimeout
+                + ", declareExchange=" + declareExchange + "]";
     }
 
     private static URI parseUri(String value) {

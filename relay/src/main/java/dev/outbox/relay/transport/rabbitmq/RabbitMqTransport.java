@@ -13,6 +13,7 @@ import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
+import dev.outbox.relay.transport.Redaction;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
@@ -28,6 +29,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
@@ -44,19 +46,23 @@ import javax.net.ssl.SSLContext;
  * The whole batch is published on one channel in confirm mode and the confirms are awaited once,
  * at most {@code OUTBOX_RABBITMQ_CONFIRM_TIMEOUT}.
  *
- * <p><b>Failures.</b>
+ * <p><b>Failures.</b> Only the broker's answer about a message is charged to its event.
  * <ul>
  *   <li>Unroutable (returned: the exchange exists but no queue is bound for the routing key),
- *       no route, missing exchange (404) or access refused (403): non-retryable for those events.
- *       A missing or refused exchange closes the channel; the other events of the batch are
- *       published again on a fresh channel within the same call.</li>
+ *       no route, missing exchange (404) or access refused (403), a body larger than the broker's
+ *       {@code max_message_size} (406; the message names the size and the limit): non-retryable
+ *       for those events. Each of these but "unroutable" closes the channel; the other events of
+ *       the batch are published again on a fresh channel within the same call.</li>
  *   <li>{@code basic.nack}: retryable for that event.</li>
  *   <li>Cannot connect, connection lost, resource alarm (publishing blocked), or no confirm at all
- *       within the timeout: the whole batch fails with a thrown {@link TransportException}
- *       (retryable, no attempt charged); the next batch reconnects. Events confirmed before a
- *       connection was lost are sent again then: duplicates, never loss.</li>
- *   <li>Some but not all confirms within the timeout: the unconfirmed events fail retryable.</li>
+ *       within the timeout: the whole batch fails with a thrown outage
+ *       ({@link TransportException#outage}, no attempt charged); the next batch reconnects.
+ *       Events confirmed before a connection was lost are sent again then: duplicates, never
+ *       loss.</li>
+ *   <li>Some but not all confirms within the timeout (the broker stalled mid-batch): the
+ *       unconfirmed events are outages, not charged.</li>
  * </ul>
+ * The client's texts go through {@link RabbitMqSettings#scrubber()} (the URI's password).
  *
  * <p>The transport declares nothing (exchanges, queues and bindings are the operator's), except a
  * missing exchange as a durable topic exchange when {@code OUTBOX_RABBITMQ_DECLARE_EXCHANGE=true}.
@@ -72,9 +78,13 @@ public final class RabbitMqTransport implements Transport {
     private static final int ACCESS_REFUSED = 403;
     /** RabbitMQ's channel errors name the exchange: "NOT_FOUND - no exchange 'x' in vhost '/'". */
     private static final Pattern EXCHANGE_IN_REPLY = Pattern.compile("exchange '(.*)' in vhost");
+    private static final int PRECONDITION_FAILED = 406;
+    /** RabbitMQ's refusal of a large message: "PRECONDITION_FAILED - message size 5000 is larger than configured max size 4096". */
+    private static final Pattern SIZE_IN_REPLY = Pattern.compile("message size (\\d+) is larger than configured max size (\\d+)");
     private static final AtomicInteger THREADS = new AtomicInteger();
 
     private final RabbitMqSettings settings;
+    private final UnaryOperator<String> scrub;
     private final ConnectionFactory factory;
     private final Object lock = new Object();
     /** Exchanges known to exist on the current connection (checked passively). */
@@ -82,11 +92,14 @@ public final class RabbitMqTransport implements Transport {
     private volatile Connection connection;
     private volatile String blockedReason;
     private volatile boolean closed;
+    /** The broker's max_message_size once a refusal named it: larger bodies fail without a publish. */
+    private volatile long maxMessageSize = -1;
     private Channel publisher;
     private Channel probe;
 
     RabbitMqTransport(RabbitMqSettings settings) {
         this.settings = settings;
+        this.scrub = settings.scrubber();
         this.factory = connectionFactory(settings);
     }
 
@@ -96,7 +109,14 @@ public final class RabbitMqTransport implements Transport {
         List<Publication> publications = new ArrayList<>(batch.size());
         for (OutboxMessage m : batch) {
             try {
-                publications.add(Publication.of(m, settings));
+                Publication p = Publication.of(m, settings);
+                long max = maxMessageSize;
+                if (max >= 0 && p.body().length > max) {
+                    results.put(m.id(), SendResult.failed(m.id(), TransportException.permanent(
+                            tooLarge(p.body().length, max), null)));
+                } else {
+                    publications.add(p);
+                }
             } catch (TransportException e) {
                 results.put(m.id(), SendResult.failed(m.id(), e));
             }
@@ -111,7 +131,7 @@ public final class RabbitMqTransport implements Transport {
         for (OutboxMessage m : batch) {
             SendResult r = results.get(m.id());
             ordered.add(r != null ? r : SendResult.failed(m.id(),
-                    TransportException.retryable("no publisher confirm for this event", null)));
+                    TransportException.outage("no publisher confirm for this event", null)));
         }
         return ordered;
     }
@@ -128,7 +148,7 @@ public final class RabbitMqTransport implements Transport {
 
     private void ensureConnected() {
         if (closed) {
-            throw TransportException.retryable("the rabbitmq transport is closed", null);
+            throw TransportException.outage("the rabbitmq transport is closed", null);
         }
         Connection c = connection;
         if (c == null || !c.isOpen()) {
@@ -136,21 +156,21 @@ public final class RabbitMqTransport implements Transport {
             try {
                 c = factory.newConnection(CONNECTION_NAME);
             } catch (IOException | TimeoutException | RuntimeException e) {
-                throw TransportException.retryable("cannot connect to RabbitMQ at " + settings.maskedUri() + ": "
-                        + reason(e), e);
+                throw TransportException.outage("cannot connect to RabbitMQ at " + settings.maskedUri() + ": "
+                        + scrub.apply(reason(e)), Redaction.copy(e, scrub));
             }
             c.addBlockedListener(reason -> blockedReason = reason, () -> blockedReason = null);
             connection = c;
             if (closed) { // close() ran while connecting and could not see this connection
                 dropConnection();
-                throw TransportException.retryable("the rabbitmq transport is closed", null);
+                throw TransportException.outage("the rabbitmq transport is closed", null);
             }
             LOG.log(Level.INFO, "connected to RabbitMQ {0}", LogFields.of("uri", settings.maskedUri()));
         }
         String blocked = blockedReason;
         if (blocked != null) {
             // Publishes would hang in socket writes until the alarm clears; the relay pauses instead.
-            throw TransportException.retryable("RabbitMQ blocks publishing (resource alarm: " + blocked + ")", null);
+            throw TransportException.outage("RabbitMQ blocks publishing (resource alarm: " + blocked + ")", null);
         }
     }
 
@@ -301,7 +321,7 @@ public final class RabbitMqTransport implements Transport {
                 // The relay gave up on this call (send timeout or stopping).
                 abandon();
                 Thread.currentThread().interrupt();
-                throw TransportException.retryable("interrupted while waiting for RabbitMQ's publisher confirms", e);
+                throw TransportException.outage("interrupted while waiting for RabbitMQ's publisher confirms", null);
             } finally {
                 channel.removeConfirmListener(confirms);
                 channel.removeReturnListener(confirms);
@@ -322,10 +342,11 @@ public final class RabbitMqTransport implements Transport {
                 abandon();
                 String message = "no publisher confirm from RabbitMQ within " + settings.confirmTimeout() + " ("
                         + RabbitMqTransportFactory.CONFIRM_TIMEOUT_KEY + ") for " + open.size() + " messages";
+                // The broker stopped answering: an outage, whether it confirmed part of the batch or not.
                 if (!anyConfirmed) {
-                    throw TransportException.retryable(message, null);
+                    throw TransportException.outage(message, null);
                 }
-                fail(open, TransportException.retryable(message, null), results);
+                fail(open, TransportException.outage(message, null), results);
                 return;
             }
             AMQP.Channel.Close refused = shutdown == null ? null : channelError(shutdown);
@@ -337,9 +358,30 @@ public final class RabbitMqTransport implements Transport {
         }
     }
 
-    /** Fails the events of the exchange a channel error names; returns the others, to publish again. */
+    /**
+     * Fails the events a channel error names (by exchange, or by size above the broker's
+     * max_message_size); returns the others, to publish again.
+     */
     private List<Publication> afterChannelError(AMQP.Channel.Close refused, List<Publication> open,
                                                 Map<UUID, SendResult> results) {
+        Matcher size = SIZE_IN_REPLY.matcher(refused.getReplyText());
+        if (refused.getReplyCode() == PRECONDITION_FAILED && size.find()) {
+            long max = Long.parseLong(size.group(2));
+            maxMessageSize = max;
+            List<Publication> again = new ArrayList<>();
+            for (Publication p : open) {
+                if (p.body().length > max) {
+                    UUID id = p.message().id();
+                    results.put(id, SendResult.failed(id, TransportException.permanent(tooLarge(p.body().length, max),
+                            null)));
+                } else {
+                    again.add(p);
+                }
+            }
+            if (again.size() < open.size()) {
+                return again;
+            }
+        }
         Matcher named = EXCHANGE_IN_REPLY.matcher(refused.getReplyText());
         String exchange = named.find() ? named.group(1) : null;
         boolean byExchange = exchange != null
@@ -362,6 +404,11 @@ public final class RabbitMqTransport implements Transport {
         return again;
     }
 
+    private static String tooLarge(int size, long max) {
+        return "the message body is " + size + " bytes, larger than RabbitMQ's max_message_size of " + max
+                + " bytes (raise max_message_size in rabbitmq.conf or make the event smaller)";
+    }
+
     private static void fail(List<Publication> publications, TransportException failure, Map<UUID, SendResult> results) {
         for (Publication p : publications) {
             results.put(p.message().id(), SendResult.failed(p.message().id(), failure));
@@ -378,9 +425,10 @@ public final class RabbitMqTransport implements Transport {
     }
 
     private TransportException connectionTrouble(String doing, Exception e) {
-        String why = e == null ? "unknown" : reason(e);
+        String why = e == null ? "unknown" : scrub.apply(reason(e));
         dropConnection();
-        return TransportException.retryable("RabbitMQ connection failed while " + doing + ": " + why, e);
+        return TransportException.outage("RabbitMQ connection failed while " + doing + ": " + why,
+                Redaction.copy(e, scrub));
     }
 
     /** The broker's channel-level refusal behind {@code e}, or {@code null} for connection trouble. */
@@ -428,7 +476,7 @@ public final class RabbitMqTransport implements Transport {
         // the per-batch confirm tracking and replay state that belongs to the broker.
         f.setAutomaticRecoveryEnabled(false);
         f.setTopologyRecoveryEnabled(false);
-        f.setExceptionHandler(new QuietExceptionHandler());
+        f.setExceptionHandler(new QuietExceptionHandler(settings.scrubber()));
         f.setThreadFactory(r -> {
             Thread t = new Thread(r, "outbox-rabbitmq-" + THREADS.incrementAndGet());
             t.setDaemon(true); // a forgotten close() must not keep the JVM alive
@@ -461,9 +509,15 @@ public final class RabbitMqTransport implements Transport {
      * away) to DEBUG: the transport reports those conditions itself, once, through the relay.
      */
     private static final class QuietExceptionHandler extends ForgivingExceptionHandler {
+        private final UnaryOperator<String> scrub;
+
+        QuietExceptionHandler(UnaryOperator<String> scrub) {
+            this.scrub = scrub;
+        }
+
         @Override
         protected void log(String message, Throwable e) {
-            LOG.log(Level.DEBUG, "rabbitmq client: " + message, e);
+            LOG.log(Level.DEBUG, "rabbitmq client: " + scrub.apply(message), Redaction.copy(e, scrub));
         }
     }
 }

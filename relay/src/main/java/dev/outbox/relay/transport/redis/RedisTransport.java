@@ -6,6 +6,8 @@ import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.transport.CloudEvent;
+import dev.outbox.relay.transport.Redaction;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.Pipeline;
@@ -45,10 +48,16 @@ import redis.clients.jedis.params.XAddParams;
  *
  * <p><b>Failures.</b>
  * <ul>
- *   <li>Server unreachable, connection refused or lost, read timed out, handshake refused
- *       (authentication) → {@link TransportException} for the whole batch, retryable; the
- *       broken connection is discarded and the next batch connects anew. Entries written before
- *       the connection broke may exist: the retry can duplicate them (at-least-once).</li>
+ *   <li>Server unreachable, connection refused or lost, read timed out (a stalled server),
+ *       handshake refused (authentication) → an outage of the whole batch
+ *       ({@link TransportException#outage}, thrown); the broken connection is discarded and the
+ *       next batch connects anew. Entries written before the connection broke may exist: the
+ *       retry can duplicate them (at-least-once).</li>
+ *   <li>A field (the payload, usually) longer than the server's {@code proto-max-bulk-len}
+ *       (read once with {@code CONFIG GET}; 512 MB, Redis' default, where that is not allowed) →
+ *       that event fails, not retryable, naming the size and the limit, before anything is sent:
+ *       the server would answer with a protocol error and close the connection, failing the whole
+ *       batch every time.</li>
  *   <li>Server-state errors that pass ({@code OOM}, {@code LOADING}, {@code BUSY},
  *       {@code READONLY}, {@code MASTERDOWN}, {@code MISCONF}, {@code TRYAGAIN},
  *       {@code CLUSTERDOWN}, {@code NOREPLICAS}) → that event fails retryable; when no event of
@@ -59,19 +68,27 @@ import redis.clients.jedis.params.XAddParams;
  *   <li>No route for the event → that event fails, not retryable.</li>
  * </ul>
  * A call is bounded by {@code OUTBOX_REDIS_TIMEOUT} per connect and per read; keep it below the
- * relay's send timeout, because a blocked socket read does not react to interruption.
+ * relay's send timeout, because a blocked socket read does not react to interruption. Client
+ * messages go through a scrubber of the password before they reach a message or a cause.
  */
 public final class RedisTransport implements Transport {
     /** Error codes of conditions of the server that pass without anything changing on our side. */
     private static final Set<String> SERVER_STATE_ERRORS = Set.of("OOM", "LOADING", "BUSY", "READONLY",
             "MASTERDOWN", "MISCONF", "TRYAGAIN", "CLUSTERDOWN", "NOREPLICAS");
+    static final String PROTO_MAX_BULK_LEN = "proto-max-bulk-len";
+    /** Redis' default proto-max-bulk-len, assumed when CONFIG GET is not allowed. */
+    static final long DEFAULT_PROTO_MAX_BULK_LEN = 512L * 1024 * 1024;
 
     private final RedisSettings settings;
     private final RedisClient client;
     private final XAddParams addParams;
+    private final UnaryOperator<String> scrub;
+    /** The server's proto-max-bulk-len, read on the first batch; -1 until then. */
+    private volatile long maxBulkLength = -1;
 
     private RedisTransport(RedisSettings settings) {
         this.settings = settings;
+        this.scrub = Redaction.scrubber(settings.password() == null ? List.of() : List.of(settings.password()));
         this.client = RedisClient.builder()
                 .hostAndPort(settings.host(), settings.port())
                 .clientConfig(clientConfig(settings))
@@ -117,18 +134,34 @@ public final class RedisTransport implements Transport {
         }
 
         List<Response<StreamEntryID>> replies = new ArrayList<>(sent.size());
-        try (Pipeline pipeline = client.pipelined()) {
-            for (int j = 0; j < sent.size(); j++) {
-                replies.add(pipeline.xadd(keys.get(j), addParams, entries.get(j)));
+        try {
+            long maxBulk = maxBulkLength();
+            for (int j = sent.size() - 1; j >= 0; j--) {
+                String tooLong = tooLong(keys.get(j), entries.get(j), maxBulk);
+                if (tooLong != null) {
+                    int i = sent.remove(j);
+                    keys.remove(j);
+                    entries.remove(j);
+                    results[i] = SendResult.failed(batch.get(i).id(), TransportException.permanent(tooLong, null));
+                }
             }
-            pipeline.sync();
+            if (sent.isEmpty()) {
+                return Arrays.asList(results);
+            }
+            try (Pipeline pipeline = client.pipelined()) {
+                for (int j = 0; j < sent.size(); j++) {
+                    replies.add(pipeline.xadd(keys.get(j), addParams, entries.get(j)));
+                }
+                pipeline.sync();
+            }
         } catch (JedisConnectionException e) {
-            throw TransportException.retryable("Redis at " + settings.address() + " is unreachable or the connection"
-                    + " was lost (entries of this batch may have been added): " + e.getMessage(), e);
+            throw TransportException.outage("Redis at " + settings.address() + " is unreachable or the connection"
+                    + " was lost (entries of this batch may have been added): " + scrub.apply(e.getMessage()),
+                    Redaction.copy(e, scrub));
         } catch (JedisException e) {
             // Refused while connecting (AUTH, SELECT, HELLO): nothing was sent.
-            throw TransportException.retryable("Redis at " + settings.address() + " refused the connection: "
-                    + e.getMessage(), e);
+            throw TransportException.outage("Redis at " + settings.address() + " refused the connection: "
+                    + scrub.apply(e.getMessage()), Redaction.copy(e, scrub));
         }
 
         boolean anyAccepted = false;
@@ -143,14 +176,50 @@ public final class RedisTransport implements Transport {
             } catch (JedisDataException e) {
                 boolean retryable = isServerStateError(e.getMessage());
                 allServerState &= retryable;
-                String message = "Redis refused XADD to stream " + keys.get(j) + ": " + e.getMessage();
-                results[i] = SendResult.failed(m.id(), new TransportException(message, retryable, e));
+                String message = "Redis refused XADD to stream " + keys.get(j) + ": " + scrub.apply(e.getMessage());
+                results[i] = SendResult.failed(m.id(), new TransportException(message, retryable, null));
             }
         }
         if (!anyAccepted && allServerState && sent.size() == batch.size()) {
             throw results[sent.get(0)].failure();
         }
         return Arrays.asList(results);
+    }
+
+    /**
+     * The server's proto-max-bulk-len, asked once; Redis' default where CONFIG is not allowed (ACL,
+     * renamed command, managed service).
+     *
+     * @throws JedisConnectionException if the server cannot be reached
+     */
+    private long maxBulkLength() {
+        long known = maxBulkLength;
+        if (known < 0) {
+            try {
+                String value = client.configGet(PROTO_MAX_BULK_LEN).get(PROTO_MAX_BULK_LEN);
+                known = value == null ? DEFAULT_PROTO_MAX_BULK_LEN : Long.parseLong(value.strip());
+            } catch (JedisDataException | NumberFormatException e) {
+                known = DEFAULT_PROTO_MAX_BULK_LEN;
+            }
+            maxBulkLength = known;
+        }
+        return known;
+    }
+
+    /** Why one argument of this XADD is longer than the server accepts, or {@code null}. */
+    private static String tooLong(String key, Map<String, String> fields, long maxBulk) {
+        if (key.getBytes(StandardCharsets.UTF_8).length > maxBulk) {
+            return "the stream key is longer than the server's " + PROTO_MAX_BULK_LEN + " of " + maxBulk + " bytes";
+        }
+        for (Map.Entry<String, String> field : fields.entrySet()) {
+            long size = field.getValue().getBytes(StandardCharsets.UTF_8).length;
+            if (size > maxBulk) {
+                return "field " + field.getKey() + " of the stream entry is " + size + " bytes, more than the server's "
+                        + PROTO_MAX_BULK_LEN + " of " + maxBulk + " bytes (raise " + PROTO_MAX_BULK_LEN
+                        + " in the server's configuration or make the event smaller)";
+            }
+        }
+        return null;
     }
 
     /** Whether a Redis error reply names a passing condition of the server rather than of the command. */

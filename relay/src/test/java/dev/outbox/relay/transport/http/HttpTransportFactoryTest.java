@@ -32,7 +32,48 @@ class HttpTransportFactoryTest {
                 || k.equals("OUTBOX_ROUTE_DEFAULT") || k.equals("OUTBOX_CLOUDEVENTS_SOURCE"));
         assertThat(factory.configKeys()).doesNotContain(SidecarConfig.HTTP_ENABLED, SidecarConfig.HTTP_HOST,
                 SidecarConfig.HTTP_PORT);
-        assertThat(factory.secretKeys()).containsExactlyInAnyOrder(HttpTransportFactory.SECRETS, HttpTransportFactory.HEADERS);
+        assertThat(factory.secretKeys()).containsExactlyInAnyOrder(HttpTransportFactory.SECRETS, HttpTransportFactory.HEADERS,
+                HttpTransportFactory.URL, "OUTBOX_ROUTES", "OUTBOX_ROUTE_DEFAULT");
+    }
+
+    /**
+     * Webhook URLs carry tokens in their query ({@code ?token=…}): the settings line masks the
+     * URL keys, and no error about a URL, its scheme or the routes' syntax quotes a query or
+     * user info.
+     */
+    @Test
+    void noQueryOrUserInfoOfAWebhookUrlShowsInTheSettingsOrInErrors() {
+        Map<String, String> env = new HashMap<>();
+        env.put("OUTBOX_JDBC_URL", "jdbc:postgresql://db/app");
+        env.put("OUTBOX_TRANSPORT", "http");
+        env.put("OUTBOX_WEBHOOK_URL", "https://hooks.example.com/in?token=QueryMark1");
+        env.put("OUTBOX_ROUTES", "Order=https://a.example/o?sig=QueryMark2");
+        env.put("OUTBOX_ROUTE_DEFAULT", "https://c.example/${aggregatetype}?k=QueryMark3");
+        String described = SidecarConfig.load(env, null, List.of(new HttpTransportFactory())).describe();
+        assertThat(described).contains("OUTBOX_WEBHOOK_URL=****", "OUTBOX_ROUTES=****").doesNotContain("QueryMark");
+
+        StringBuilder errors = new StringBuilder();
+        for (Map<String, String> bad : List.of(
+                Map.of("OUTBOX_WEBHOOK_URL", "ftp://h/x?token=QueryMark4"),
+                Map.of("OUTBOX_ROUTES", "Order=ftp://h/x?token=QueryMark5"),
+                Map.of("OUTBOX_ROUTES", "Order https://h/x?token=QueryMark6"),
+                Map.of("OUTBOX_ROUTE_DEFAULT", "https://h/${nope}?token=QueryMark7"),
+                Map.of("OUTBOX_WEBHOOK_URL", "https://h/x?token=QueryMark8#fragment"),
+                Map.of("OUTBOX_WEBHOOK_URL", "https://Us3rMark:Pa55Mark@h/x"))) {
+            Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> settings(bad));
+            assertThat(e).as("%s is refused", bad).isInstanceOf(OutboxException.class);
+            errors.append(e.getMessage()).append('\n');
+            Map<String, String> sidecarEnv = new HashMap<>(bad);
+            sidecarEnv.put("OUTBOX_JDBC_URL", "jdbc:postgresql://db/app");
+            sidecarEnv.put("OUTBOX_TRANSPORT", "http");
+            Throwable loading = org.assertj.core.api.Assertions.catchThrowable(
+                    () -> SidecarConfig.load(sidecarEnv, null, List.of(new HttpTransportFactory())).transport()
+                            .create(SidecarConfig.load(sidecarEnv, null, List.of(new HttpTransportFactory()))
+                                    .transportConfig()));
+            errors.append(loading).append('\n');
+        }
+        assertThat(errors.toString()).contains("ftp://h/x?****", "OUTBOX_ROUTES must be comma-separated")
+                .doesNotContain("QueryMark").doesNotContain("Us3rMark").doesNotContain("Pa55Mark");
     }
 
     @Test

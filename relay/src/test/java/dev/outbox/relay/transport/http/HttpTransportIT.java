@@ -8,10 +8,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.outbox.core.OutboxEvent;
+import dev.outbox.relay.Relay;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
+import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.spi.TransportFactory;
+import dev.outbox.relay.testing.CapturedLogs;
+import dev.outbox.relay.testing.StallingProxy;
+import dev.outbox.relay.transport.Router;
 import dev.outbox.relay.transport.TransportContract;
 import dev.outbox.relay.transport.http.WebhookServer.Response;
 import jakarta.json.Json;
@@ -178,20 +183,100 @@ class HttpTransportIT extends TransportContract {
         assertThat(db.queryLong("SELECT attempts FROM outbox.event")).as("waiting charged no attempts").isEqualTo(1);
     }
 
+    /** A receiver that does not answer in time is an outage: the relay retries without charging the event. */
     @Test
     void aSlowEndpointTimesOutIsRetriedAndTheEventIsDeliveredOnceItIsFast() throws Exception {
         AtomicBoolean slow = new AtomicBoolean(true);
         server.respond("/" + aggregateType, n -> slow.get()
                 ? new Response(200, Map.of(), Duration.ofSeconds(2)) : Response.status(200));
         write(aggregateType, 1, 1);
-        startRelay(transport(Map.of(HttpTransportFactory.TIMEOUT, "300ms")), fast().maxAttempts(1000));
+        Relay relay = startRelay(transport(Map.of(HttpTransportFactory.TIMEOUT, "300ms")), fast().maxAttempts(1));
 
-        await("two timed-out attempts", WAIT, () -> server.requests("/" + aggregateType).size() >= 2);
+        await("two timed-out attempts", WAIT, () -> relay.stats().transportErrors() >= 2);
+        assertThat(server.requests("/" + aggregateType)).hasSizeGreaterThanOrEqualTo(2);
         assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NULL")).isEqualTo(1);
-        assertThat(db.queryString("SELECT last_error FROM outbox.event")).contains("no response", "within");
+        assertThat(db.queryLong("SELECT attempts FROM outbox.event")).as("not charged").isZero();
         slow.set(false);
         awaitAllPublished(db, WAIT);
         assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE dead_at IS NOT NULL")).isZero();
+    }
+
+    /**
+     * A receiver that closes the connection without answering, a port where nothing listens and a
+     * receiver that never answers (behind a stalled proxy) are outages, not charged to the events;
+     * the other requests of the batch are delivered.
+     */
+    @Test
+    void connectionErrorsOnSomeRequestsOfABatchAreOutagesNotCharged() {
+        server.respond("/" + aggregateType + "drop", n -> Response.drop());
+        try (StallingProxy stalled = StallingProxy.to("127.0.0.1", server.port())) {
+            stalled.stall();
+            Map<String, String> routes = Map.of(Router.ROUTES_KEY, aggregateType + "refused=http://127.0.0.1:1/refused,"
+                    + aggregateType + "stalled=http://" + stalled.address() + "/" + aggregateType + "stalled",
+                    HttpTransportFactory.TIMEOUT, "1s");
+            try (Transport transport = transport(routes)) {
+                List<SendResult> results = transport.send(List.of(message(aggregateType, "ok"),
+                        message(aggregateType + "drop", "dropped"), message(aggregateType + "refused", "refused"),
+                        message(aggregateType + "stalled", "stalled")));
+
+                assertThat(results.get(0).isAcknowledged()).isTrue();
+                assertThat(results.subList(1, 4)).allSatisfy(r -> {
+                    assertThat(r.isAcknowledged()).isFalse();
+                    assertThat(r.failure().outage()).as("an outage: %s", r.failure().getMessage()).isTrue();
+                });
+                assertThat(results.get(1).failure().getMessage()).contains("/" + aggregateType + "drop");
+                assertThat(results.get(2).failure().getMessage()).contains("cannot connect", "127.0.0.1:1");
+                assertThat(results.get(3).failure().getMessage()).contains("no response", "within");
+            }
+        }
+        assertThat(server.accepted("/" + aggregateType)).hasSize(1);
+    }
+
+    /** A token in a URL's query shows nowhere: not for an unreachable URL, nor in a redirect's Location, nor in logs. */
+    @Test
+    void noQueryTokenShowsInErrorsStackTracesOrLogs() {
+        server.respond("/" + aggregateType, n -> new Response(302,
+                Map.of("Location", "https://elsewhere.example/in?token=QueryMark2"), Duration.ZERO));
+        StringBuilder shown = new StringBuilder();
+        try (CapturedLogs logs = CapturedLogs.start();
+             Transport transport = transport(Map.of(Router.ROUTES_KEY, aggregateType
+                     + "down=http://127.0.0.1:1/hook?token=QueryMark1,"
+                     + aggregateType + "=" + server.url("/" + aggregateType) + "?token=QueryMark3"))) {
+            List<SendResult> results = transport.send(List.of(message(aggregateType, "redirected"),
+                    message(aggregateType + "down", "down")));
+            assertThat(results).noneMatch(SendResult::isAcknowledged);
+            results.forEach(r -> shown.append(r.failure().getMessage()).append(CapturedLogs.stackTrace(r.failure())));
+            // The transport's own lines. At DEBUG the JDK's HttpClient logs request URLs itself
+            // (logger jdk.internal.httpclient.debug): the sidecar's log redaction has to mask those.
+            shown.append(logs.text("dev.outbox."));
+        }
+        assertThat(shown.toString()).contains("cannot connect", "redirect").doesNotContain("QueryMark");
+    }
+
+    @Test
+    void aBatchNoRequestOfWhichIsAnsweredFailsAsAWholeOutage() {
+        server.respond("/" + aggregateType, n -> Response.drop());
+        try (Transport transport = transport(Map.of())) {
+            assertThatThrownBy(() -> transport.send(List.of(message(aggregateType, "a"), message(aggregateType, "b"))))
+                    .isInstanceOfSatisfying(TransportException.class, e -> assertThat(e.outage()).isTrue())
+                    .hasMessageContaining("no webhook endpoint of the batch answered");
+        }
+    }
+
+    @Test
+    void aPayloadTooLargeAnswerIsPermanentAndNamesTheSize() {
+        server.respond("/" + aggregateType, n -> Response.status(413));
+        try (Transport transport = transport(Map.of())) {
+            OutboxMessage m = message(aggregateType, "big");
+            List<SendResult> results = transport.send(List.of(m));
+
+            assertThat(results).singleElement().satisfies(r -> {
+                assertThat(r.failure().retryable()).isFalse();
+                assertThat(r.failure().outage()).isFalse();
+                assertThat(r.failure().getMessage()).contains("HTTP 413", "Payload Too Large",
+                        m.payload().getBytes(StandardCharsets.UTF_8).length + " bytes");
+            });
+        }
     }
 
     @Test

@@ -36,8 +36,16 @@ final class WebhookServer implements AutoCloseable {
 
     /** What to answer: status, optional Retry-After / Location, and a delay before answering. */
     record Response(int status, Map<String, String> headers, Duration delay) {
+        /** Not an HTTP status: the connection is closed without an answer. */
+        static final int DROP = -1;
+
         static Response status(int status) {
             return new Response(status, Map.of(), Duration.ZERO);
+        }
+
+        /** Reads the request, then closes the connection without answering (a receiver that crashed mid-request). */
+        static Response drop() {
+            return status(DROP);
         }
     }
 
@@ -58,6 +66,10 @@ final class WebhookServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    int port() {
+        return port;
     }
 
     String url(String path) {
@@ -132,6 +144,10 @@ final class WebhookServer implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     return;
                 }
+            }
+            if (response.status() == Response.DROP) {
+                // Closing the exchange before any response header makes the JDK server close the connection.
+                return;
             }
             response.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
             exchange.sendResponseHeaders(response.status(), -1);

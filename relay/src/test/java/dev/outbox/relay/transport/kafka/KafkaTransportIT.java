@@ -273,6 +273,56 @@ class KafkaTransportIT extends TransportContract {
         }
     }
 
+    /**
+     * A record the broker refuses as larger than the topic's max.message.bytes fails permanently,
+     * naming the limit and the record's size; the other event of the batch is delivered.
+     */
+    @Test
+    void aRecordLargerThanTheTopicsMaxMessageBytesFailsPermanentlyNamingTheLimitAndTheSize() throws Exception {
+        String small = aggregateType + "small";
+        admin().createTopics(List.of(new NewTopic(small, 1, (short) 1).configs(Map.of("max.message.bytes", "2048"))))
+                .all().get(60, TimeUnit.SECONDS);
+        topics.add(small);
+        OutboxMessage big = message(small, "big", "{\"blob\": \"" + "x".repeat(10_000) + "\"}");
+        try (Transport transport = transport(Map.of())) {
+            List<SendResult> results = transport.send(List.of(big, message(aggregateType, "ok", "{}")));
+
+            assertThat(results.get(0).failure()).isNotNull().satisfies(f -> {
+                assertThat(f.retryable()).isFalse();
+                assertThat(f.getMessage()).contains("max.message.bytes", "bytes of key, value and headers");
+            });
+            assertThat(results.get(1).isAcknowledged()).isTrue();
+        }
+    }
+
+    /**
+     * The values of the properties file (a SASL password in sasl.jaas.config) show nowhere: not
+     * when the client rejects the configuration, nor when the broker cannot talk SASL with it.
+     */
+    @Test
+    void noValueOfThePropertiesFileShowsInErrorsOrStackTraces() throws Exception {
+        Path sasl = Files.createTempFile("sasl", ".properties");
+        Files.writeString(sasl, "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n"
+                + "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required"
+                + " username=\"Us3rMark\" password=\"Pa55Mark\";\n");
+        Path broken = Files.createTempFile("sasl", ".properties");
+        Files.writeString(broken, "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n"
+                + "sasl.jaas.config=not a login module password=Pa55Mark\n");
+        StringBuilder shown = new StringBuilder();
+        Throwable rejected = org.assertj.core.api.Assertions.catchThrowable(
+                () -> transport(Map.of(KafkaSettings.PROPERTIES_FILE, broken.toString())).close());
+        assertThat(rejected).isInstanceOf(dev.outbox.core.OutboxException.class);
+        shown.append(rejected.getMessage()).append(dev.outbox.relay.testing.CapturedLogs.stackTrace(rejected));
+        try (Transport transport = transport(Map.of(KafkaSettings.PROPERTIES_FILE, sasl.toString(),
+                KafkaSettings.MAX_BLOCK, "1s"))) {
+            Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(
+                    () -> transport.send(List.of(message(aggregateType, "k", "{}"))));
+            assertThat(thrown).isInstanceOfSatisfying(TransportException.class, e -> assertThat(e.outage()).isTrue());
+            shown.append(thrown.getMessage()).append(dev.outbox.relay.testing.CapturedLogs.stackTrace(thrown));
+        }
+        assertThat(shown.toString()).contains("rejects its configuration").doesNotContain("Pa55Mark");
+    }
+
     private static OutboxMessage message(String aggregateType, String key, String payload) {
         return new OutboxMessage(UUID.randomUUID(), 1, aggregateType, key, "ThingCreated", payload,
                 Map.of("traceparent", TRACEPARENT), Instant.now(), 1);

@@ -2,11 +2,13 @@ package dev.outbox.relay.transport.nats;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.spi.TransportConfig;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.spi.TransportFactory;
+import dev.outbox.relay.testing.CapturedLogs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +38,7 @@ class NatsTransportFactoryTest {
         assertThat(f.configKeys()).containsExactlyInAnyOrder("OUTBOX_NATS_URL", "OUTBOX_NATS_CREDENTIALS_FILE",
                 "OUTBOX_NATS_TOKEN", "OUTBOX_NATS_ACK_TIMEOUT", "OUTBOX_ROUTES", "OUTBOX_ROUTE_DEFAULT",
                 "OUTBOX_CLOUDEVENTS_SOURCE");
-        assertThat(f.secretKeys()).containsExactly("OUTBOX_NATS_TOKEN");
+        assertThat(f.secretKeys()).containsExactlyInAnyOrder("OUTBOX_NATS_TOKEN", "OUTBOX_NATS_URL");
     }
 
     @Test
@@ -119,13 +122,40 @@ class NatsTransportFactoryTest {
     }
 
     @Test
-    void classifiesNoRespondersAsPermanentAndLostPublishesAsRetryable() {
+    void classifiesNoRespondersAsPermanentAndLostPublishesAsOutages() {
         TransportException noStream = NatsTransport.failure(new ExecutionException(new RuntimeException(
-                new IOException("Error Publishing: 503 No Responders Available For Request"))));
+                new IOException("Error Publishing: 503 No Responders Available For Request"))), UnaryOperator.identity());
         assertThat(noStream.retryable()).isFalse();
         assertThat(noStream.getMessage()).contains("no JetStream stream captures the subject");
 
-        assertThat(NatsTransport.failure(new CancellationException()).retryable()).isTrue();
-        assertThat(NatsTransport.failure(new ExecutionException(new IOException("Stream closed"))).retryable()).isTrue();
+        assertThat(NatsTransport.failure(new CancellationException(), UnaryOperator.identity()).outage()).isTrue();
+        assertThat(NatsTransport.failure(new ExecutionException(new IOException("Stream closed")),
+                UnaryOperator.identity()).outage()).isTrue();
+    }
+
+    /**
+     * Secrets in the URL (user, password, token) and in OUTBOX_NATS_TOKEN never show: not in the
+     * settings, nor in the error of a server that cannot be reached (jnats quotes the URLs), its
+     * causes' stack traces or the log.
+     */
+    @Test
+    void noSecretOfTheUrlOrTokenShowsInSettingsErrorsStackTracesOrLogs() {
+        List<String> markers = List.of("Us3rMark", "Pa55Mark", "T0kenUrlMark", "T0kenKeyMark");
+        Map<String, String> config = Map.of("OUTBOX_NATS_URL",
+                "nats://Us3rMark:Pa55Mark@127.0.0.1:1,nats://T0kenUrlMark@127.0.0.1:2",
+                "OUTBOX_NATS_TOKEN", "T0kenKeyMark", "OUTBOX_NATS_ACK_TIMEOUT", "1s");
+        StringBuilder shown = new StringBuilder(settings(config).toString());
+        try (CapturedLogs logs = CapturedLogs.start();
+             var transport = new NatsTransportFactory().create(new TransportConfig(config))) {
+            Throwable thrown = catchThrowable(() -> transport.send(List.of(new dev.outbox.relay.spi.OutboxMessage(
+                    java.util.UUID.randomUUID(), 1, "Order", "o-1", "OrderPlaced", "{}", Map.of(),
+                    java.time.Instant.now(), 1))));
+            assertThat(thrown).isInstanceOfSatisfying(TransportException.class, e -> assertThat(e.outage()).isTrue());
+            shown.append(thrown.getMessage()).append(thrown).append(CapturedLogs.stackTrace(thrown));
+            assertThat(logs.text()).as("the log was captured").contains("NATS not reachable yet");
+            shown.append(logs.text());
+        }
+        assertThat(shown.toString()).contains("cannot connect to NATS", "****@127.0.0.1:1");
+        markers.forEach(marker -> assertThat(shown.toString()).doesNotContain(marker));
     }
 }

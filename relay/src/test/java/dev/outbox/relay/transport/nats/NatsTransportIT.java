@@ -1,6 +1,9 @@
 package dev.outbox.relay.transport.nats;
 
 import static dev.outbox.testing.Await.await;
+import static dev.outbox.relay.testing.Outages.assertNoneCharged;
+import static dev.outbox.relay.testing.Outages.sendOrOutage;
+import static dev.outbox.relay.testing.Outages.unacknowledged;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,6 +12,7 @@ import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.spi.TransportFactory;
+import dev.outbox.relay.testing.StallingProxy;
 import dev.outbox.relay.transport.TransportContract;
 import io.nats.client.Connection;
 import io.nats.client.FetchConsumer;
@@ -36,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -267,7 +272,7 @@ class NatsTransportIT extends TransportContract {
     }
 
     @Test
-    void anEventLargerThanTheServersMaxPayloadFailsPermanently() {
+    void anEventLargerThanTheServersMaxPayloadFailsPermanently() throws Exception {
         OutboxMessage small = message(aggregateType, 1);
         OutboxMessage huge = new OutboxMessage(UUID.randomUUID(), 2, aggregateType, "k-2", "ThingCreated",
                 "{\"blob\": \"" + "x".repeat(2 * 1024 * 1024) + "\"}", Map.of(), Instant.now(), 1);
@@ -276,8 +281,81 @@ class NatsTransportIT extends TransportContract {
             results = transport.send(List.of(huge, small));
         }
         assertThat(results.get(0).failure().retryable()).isFalse();
-        assertThat(results.get(0).failure()).hasMessageContaining("payload size");
+        int size = huge.payload().getBytes(StandardCharsets.UTF_8).length;
+        assertThat(results.get(0).failure()).hasMessageContaining("max_payload")
+                .hasMessageContaining(admin().getServerInfo().getMaxPayload() + " bytes")
+                .hasMessageContaining(size + " bytes");
         assertThat(results.get(1).isAcknowledged()).isTrue();
+    }
+
+    /**
+     * A server that stops answering (behind a proxy that stops forwarding) is an outage: before a
+     * batch, and in its middle (the server got and acknowledged only the start of the batch). No
+     * event is charged; after the stall everything is stored.
+     */
+    @Test
+    void aServerThatStopsAnsweringBeforeOrDuringABatchIsAnOutage() throws Exception {
+        URI server = URI.create(url());
+        List<OutboxMessage> all = new ArrayList<>();
+        try (StallingProxy proxy = StallingProxy.to(server.getHost(), server.getPort());
+             Transport transport = transport(Map.of("OUTBOX_NATS_URL", "nats://" + proxy.address(),
+                     "OUTBOX_NATS_ACK_TIMEOUT", "2s"))) {
+            assertThat(transport.send(List.of(message(aggregateType, 1)))).allMatch(SendResult::isAcknowledged);
+
+            proxy.stall();
+            List<OutboxMessage> before = batch(50, 100);
+            List<SendResult> stalled = sendOrOutage(transport, before);
+            assertThat(stalled).noneMatch(SendResult::isAcknowledged);
+            assertNoneCharged(stalled);
+            proxy.resume();
+
+            List<OutboxMessage> during = batch(200, 1_000);
+            proxy.stallRequestsAfter(50_000);
+            List<SendResult> midBatch = sendOrOutage(transport, during);
+            assertNoneCharged(midBatch);
+            assertThat(midBatch).as("the stall began mid-batch").anyMatch(SendResult::isAcknowledged)
+                    .anyMatch(r -> !r.isAcknowledged());
+            proxy.resume();
+
+            List<OutboxMessage> again = new ArrayList<>(before);
+            again.addAll(unacknowledged(during, midBatch));
+            await("the held-back events are stored after the stall", WAIT,
+                    () -> sendOrOutage(transport, again).stream().allMatch(SendResult::isAcknowledged));
+            all.addAll(before);
+            all.addAll(during);
+        }
+        awaitReceived(1 + all.size());
+        Set<String> ids = new LinkedHashSet<>();
+        received().forEach(m -> ids.add(attribute(m, "id")));
+        all.forEach(m -> assertThat(ids).contains(m.id().toString()));
+    }
+
+    /** Closing while the server does not answer returns within a few seconds (the relay's shutdown is bounded). */
+    @Test
+    void closingDuringAStallReturnsPromptly() throws Exception {
+        URI server = URI.create(url());
+        try (StallingProxy proxy = StallingProxy.to(server.getHost(), server.getPort())) {
+            Transport transport = transport(Map.of("OUTBOX_NATS_URL", "nats://" + proxy.address(),
+                    "OUTBOX_NATS_ACK_TIMEOUT", "10s"));
+            assertThat(transport.send(List.of(message(aggregateType, 1)))).allMatch(SendResult::isAcknowledged);
+            proxy.stall();
+            CompletableFuture<List<SendResult>> sending = CompletableFuture.supplyAsync(
+                    () -> sendOrOutage(transport, batch(20, 100)));
+            long started = System.nanoTime();
+            transport.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("close() during a stall")
+                    .isLessThan(Duration.ofSeconds(3));
+            assertNoneCharged(sending.get(30, TimeUnit.SECONDS));
+        }
+    }
+
+    private List<OutboxMessage> batch(int count, int payloadBytes) {
+        List<OutboxMessage> batch = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            batch.add(new OutboxMessage(UUID.randomUUID(), i + 1, aggregateType, "k-" + i, "ThingCreated",
+                    "{\"pad\": \"" + "x".repeat(payloadBytes) + "\"}", Map.of(), Instant.now(), 1));
+        }
+        return batch;
     }
 
     @Test

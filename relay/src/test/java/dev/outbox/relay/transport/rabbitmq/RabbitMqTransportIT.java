@@ -1,8 +1,12 @@
 package dev.outbox.relay.transport.rabbitmq;
 
 import static dev.outbox.testing.Await.await;
+import static dev.outbox.relay.testing.Outages.assertNoneCharged;
+import static dev.outbox.relay.testing.Outages.sendOrOutage;
+import static dev.outbox.relay.testing.Outages.unacknowledged;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.BuiltinExchangeType;
@@ -16,19 +20,24 @@ import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.spi.TransportFactory;
+import dev.outbox.relay.testing.CapturedLogs;
+import dev.outbox.relay.testing.StallingProxy;
 import dev.outbox.relay.transport.Router;
 import dev.outbox.relay.transport.TransportContract;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
@@ -371,6 +380,131 @@ class RabbitMqTransportIT extends TransportContract {
             assertThat(t.send(List.of(after))).containsExactly(SendResult.acknowledged(after.id()));
         }
         awaitReceived(2);
+    }
+
+    /**
+     * A broker that stops answering is an outage: before a batch (through a proxy that forwards
+     * nothing) and in its middle (the proxy stops forwarding after the start of the batch, so the
+     * broker confirms only that). No event is charged; after the stall all are delivered.
+     */
+    @Test
+    void aBrokerThatStopsAnsweringBeforeOrDuringABatchIsAnOutage() throws Exception {
+        URI broker = URI.create(uri());
+        List<OutboxMessage> all = new ArrayList<>();
+        try (StallingProxy proxy = StallingProxy.to(broker.getHost(), broker.getPort() < 0 ? 5672 : broker.getPort());
+             Transport t = transport(Map.of(RabbitMqTransportFactory.URI_KEY, "amqp://" + broker.getRawUserInfo()
+                     + "@" + proxy.address(), RabbitMqTransportFactory.CONFIRM_TIMEOUT_KEY, "2s"))) {
+            assertThat(t.send(List.of(message(aggregateType, "ThingCreated", Map.of()))))
+                    .allMatch(SendResult::isAcknowledged);
+
+            proxy.stall();
+            List<OutboxMessage> before = batch(20, 100);
+            List<SendResult> stalled = sendOrOutage(t, before);
+            assertThat(stalled).noneMatch(SendResult::isAcknowledged);
+            assertNoneCharged(stalled);
+            proxy.resume();
+
+            assertThat(t.send(List.of(message(aggregateType, "ThingCreated", Map.of()))))
+                    .as("reconnected").allMatch(SendResult::isAcknowledged);
+            List<OutboxMessage> during = batch(200, 1_000);
+            proxy.stallRequestsAfter(50_000);
+            List<SendResult> midBatch = sendOrOutage(t, during);
+            assertNoneCharged(midBatch);
+            assertThat(midBatch).as("the stall began mid-batch").anyMatch(SendResult::isAcknowledged)
+                    .anyMatch(r -> !r.isAcknowledged());
+            proxy.resume();
+
+            List<OutboxMessage> again = new ArrayList<>(before);
+            again.addAll(unacknowledged(during, midBatch));
+            await("the held-back events are delivered after the stall", WAIT,
+                    () -> sendOrOutage(t, again).stream().allMatch(SendResult::isAcknowledged));
+            all.addAll(before);
+            all.addAll(during);
+        }
+        await("every event at the consumer", WAIT, () -> {
+            Set<String> ids = new HashSet<>();
+            received().forEach(m -> ids.add(attribute(m, "id")));
+            return all.stream().allMatch(m -> ids.contains(m.id().toString()));
+        });
+    }
+
+    /**
+     * A body above the broker's max_message_size (set low for this test's channel with
+     * rabbitmqctl eval; the broker reads it when a channel opens) fails permanently, naming its size
+     * and the limit; the other events of the batch are delivered.
+     */
+    @Test
+    void aMessageAboveTheBrokersMaxMessageSizeFailsPermanentlyAndTheRestOfTheBatchIsDelivered() throws Exception {
+        List<OutboxMessage> batch = new ArrayList<>(batch(3, 100));
+        OutboxMessage big = batch(1, 10_000).get(0);
+        batch.add(1, big);
+        List<SendResult> results;
+        try (Transport t = transport(Map.of())) {
+            run("rabbitmqctl eval 'application:set_env(rabbit, max_message_size, 4096).'");
+            try {
+                assertThat(t.send(List.of(message(aggregateType, "ThingCreated", Map.of()))))
+                        .allMatch(SendResult::isAcknowledged); // the channel is opened with the low limit
+            } finally {
+                run("rabbitmqctl eval 'application:set_env(rabbit, max_message_size, 134217728).'");
+            }
+            results = t.send(batch);
+        }
+        assertThat(results.get(1).failure()).isNotNull().satisfies(f -> {
+            assertThat(f.retryable()).isFalse();
+            assertThat(f.getMessage()).contains("max_message_size", "4096 bytes",
+                    big.payload().getBytes(StandardCharsets.UTF_8).length + " bytes");
+        });
+        assertThat(List.of(results.get(0), results.get(2), results.get(3))).allMatch(SendResult::isAcknowledged);
+        awaitReceived(4);
+    }
+
+    /** Markers in the URI's user and password never show: not in errors, stack traces, logs or settings. */
+    @Test
+    void noPasswordShowsWhenTheBrokerIsUnreachableOrRefusesTheLogin() {
+        URI broker = URI.create(uri());
+        StringBuilder shown = new StringBuilder();
+        for (String uri : List.of("amqp://Us3rMark:Pa55Mark@127.0.0.1:1",
+                "amqp://guest:Pa55Mark@" + broker.getHost() + ":" + (broker.getPort() < 0 ? 5672 : broker.getPort()))) {
+            Map<String, String> config = Map.of(RabbitMqTransportFactory.URI_KEY, uri);
+            shown.append(RabbitMqSettings.from(new dev.outbox.relay.spi.TransportConfig(config)));
+            try (CapturedLogs logs = CapturedLogs.start();
+                 Transport t = transport(config)) {
+                Throwable thrown = catchThrowable(() -> t.send(List.of(message(aggregateType, "ThingCreated", Map.of()))));
+                assertThat(thrown).isInstanceOfSatisfying(TransportException.class, e -> assertThat(e.outage()).isTrue());
+                shown.append(thrown.getMessage()).append(CapturedLogs.stackTrace(thrown)).append(logs.text());
+            }
+        }
+        assertThat(shown.toString()).contains("cannot connect to RabbitMQ", "ACCESS_REFUSED")
+                .doesNotContain("Pa55Mark");
+    }
+
+    /** Closing while the broker does not answer returns within a few seconds (the relay's shutdown is bounded). */
+    @Test
+    void closingDuringAStallReturnsPromptly() throws Exception {
+        URI broker = URI.create(uri());
+        try (StallingProxy proxy = StallingProxy.to(broker.getHost(), broker.getPort() < 0 ? 5672 : broker.getPort())) {
+            Transport t = transport(Map.of(RabbitMqTransportFactory.URI_KEY, "amqp://" + broker.getRawUserInfo()
+                    + "@" + proxy.address(), RabbitMqTransportFactory.CONFIRM_TIMEOUT_KEY, "10s"));
+            assertThat(t.send(List.of(message(aggregateType, "ThingCreated", Map.of()))))
+                    .allMatch(SendResult::isAcknowledged);
+            proxy.stall();
+            CompletableFuture<List<SendResult>> sending = CompletableFuture.supplyAsync(
+                    () -> sendOrOutage(t, batch(20, 100)));
+            long started = System.nanoTime();
+            t.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("close() during a stall")
+                    .isLessThan(Duration.ofSeconds(3));
+            assertNoneCharged(sending.get(30, TimeUnit.SECONDS));
+        }
+    }
+
+    private List<OutboxMessage> batch(int count, int payloadBytes) {
+        List<OutboxMessage> batch = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            batch.add(new OutboxMessage(UUID.randomUUID(), i + 1, aggregateType, "k-" + UUID.randomUUID(),
+                    "ThingCreated", "{\"pad\": \"" + "x".repeat(payloadBytes) + "\"}", Map.of(), Instant.now(), 1));
+        }
+        return batch;
     }
 
     private static boolean exchangeExists(String name) throws Exception {

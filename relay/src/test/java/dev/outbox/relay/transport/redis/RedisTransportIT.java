@@ -1,14 +1,19 @@
 package dev.outbox.relay.transport.redis;
 
 import static dev.outbox.testing.Await.await;
+import static dev.outbox.relay.testing.Outages.sendOrOutage;
+import static dev.outbox.relay.testing.Outages.assertNoneCharged;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.spi.TransportFactory;
+import dev.outbox.relay.testing.CapturedLogs;
+import dev.outbox.relay.testing.StallingProxy;
 import dev.outbox.relay.transport.CloudEvent;
 import dev.outbox.relay.transport.TransportContract;
 import java.net.URI;
@@ -16,10 +21,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
@@ -268,14 +276,116 @@ class RedisTransportIT extends TransportContract {
     @Test
     void refusedCredentialsFailTheWholeBatchRetryablyWithoutShowingThePassword() {
         URI server = uri();
-        Transport transport = open(Map.of("OUTBOX_REDIS_URL",
-                "redis://nobody:topsecret@" + server.getHost() + ":" + port(server)));
-
-        assertThatThrownBy(() -> transport.send(List.of(message(aggregateType, "k", "{}", Map.of()))))
-                .isInstanceOfSatisfying(TransportException.class, e -> assertThat(e.retryable()).isTrue())
-                .hasMessageContaining("refused the connection").hasMessageNotContaining("topsecret");
+        StringBuilder shown = new StringBuilder();
+        try (CapturedLogs logs = CapturedLogs.start()) {
+            for (String url : List.of("redis://Us3rMark:Pa55Mark@" + server.getHost() + ":" + port(server),
+                    "redis://Us3rMark:Pa55Mark@127.0.0.1:1")) {
+                Transport transport = open(Map.of("OUTBOX_REDIS_URL", url, "OUTBOX_REDIS_TIMEOUT", "1s"));
+                Throwable thrown = catchThrowable(() -> transport.send(List.of(message(aggregateType, "k", "{}", Map.of()))));
+                assertThat(thrown).isInstanceOfSatisfying(TransportException.class, e -> assertThat(e.outage()).isTrue());
+                shown.append(thrown.getMessage()).append(CapturedLogs.stackTrace(thrown));
+                shown.append(RedisSettings.from(new dev.outbox.relay.spi.TransportConfig(Map.of("OUTBOX_REDIS_URL", url))));
+            }
+            shown.append(logs.text());
+        }
+        assertThat(shown.toString()).contains("refused the connection", "unreachable").doesNotContain("Pa55Mark");
         boolean written = redis(c -> c.exists(aggregateType));
         assertThat(written).isFalse();
+    }
+
+    /**
+     * A server that stops answering (behind a proxy that stops forwarding) before or during a
+     * batch is an outage of the whole batch; after the stall everything is written.
+     */
+    @Test
+    void aStalledServerIsAnOutageBeforeAndDuringABatch() {
+        URI server = uri();
+        List<OutboxMessage> batch = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            batch.add(message(aggregateType, "k" + i, "{\"pad\": \"" + "x".repeat(1_000) + "\"}", Map.of()));
+        }
+        try (StallingProxy proxy = StallingProxy.to(server.getHost(), port(server))) {
+            Transport transport = open(Map.of("OUTBOX_REDIS_URL", "redis://" + proxy.address(),
+                    "OUTBOX_REDIS_TIMEOUT", "1s"));
+            assertThat(transport.send(batch.subList(0, 1))).allMatch(SendResult::isAcknowledged);
+
+            proxy.stall();
+            assertThatThrownBy(() -> transport.send(batch))
+                    .isInstanceOfSatisfying(TransportException.class, e -> assertThat(e.outage()).isTrue());
+            proxy.resume();
+
+            proxy.stallRequestsAfter(50_000);
+            assertThatThrownBy(() -> transport.send(batch))
+                    .isInstanceOfSatisfying(TransportException.class, e -> assertThat(e.outage()).isTrue());
+            proxy.resume();
+
+            await("the batch is written after the stall", WAIT,
+                    () -> sendOrOutage(transport, batch).stream().allMatch(SendResult::isAcknowledged));
+        }
+        Set<String> ids = new HashSet<>();
+        received().forEach(m -> ids.add(attribute(m, "id")));
+        batch.forEach(m -> assertThat(ids).contains(m.id().toString()));
+    }
+
+    /**
+     * An entry with a field longer than the server's proto-max-bulk-len (a private server started
+     * with the least value, 1mb) fails permanently, naming the field, its size and the limit; the
+     * rest of the batch is written. Redis would answer such a command with a protocol error and
+     * close the connection, failing every batch that holds the event.
+     */
+    @Test
+    void aFieldLongerThanTheServersProtoMaxBulkLenFailsPermanently() throws Exception {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        Process redis = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--proto-max-bulk-len", "1mb")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try (RedisClient own = RedisClient.create("127.0.0.1", port)) {
+            await("the private Redis answers PING", SERVER_WAIT, () -> {
+                try {
+                    return "PONG".equals(own.ping());
+                } catch (JedisConnectionException e) {
+                    return false;
+                }
+            });
+            OutboxMessage big = message(aggregateType, "big", "{\"blob\": \"" + "x".repeat(1_500_000) + "\"}", Map.of());
+            OutboxMessage small = message(aggregateType, "small", "{}", Map.of());
+            Transport transport = open(Map.of("OUTBOX_REDIS_URL", "redis://127.0.0.1:" + port));
+            List<SendResult> results = transport.send(List.of(big, small));
+
+            assertThat(results.get(0).failure()).isNotNull().satisfies(f -> {
+                assertThat(f.retryable()).isFalse();
+                assertThat(f.getMessage()).contains("proto-max-bulk-len", "1048576 bytes",
+                        big.payload().getBytes(StandardCharsets.UTF_8).length + " bytes");
+            });
+            assertThat(results.get(1).isAcknowledged()).isTrue();
+            assertThat(own.xlen(aggregateType)).isEqualTo(1);
+        } finally {
+            redis.destroy();
+            assertThat(redis.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    /** Closing while the server does not answer returns within a few seconds (the relay's shutdown is bounded). */
+    @Test
+    void closingDuringAStallReturnsPromptly() throws Exception {
+        URI server = uri();
+        try (StallingProxy proxy = StallingProxy.to(server.getHost(), port(server))) {
+            Transport transport = transport(Map.of("OUTBOX_REDIS_URL", "redis://" + proxy.address(),
+                    "OUTBOX_REDIS_TIMEOUT", "10s"));
+            assertThat(transport.send(List.of(message(aggregateType, "k", "{}", Map.of()))))
+                    .allMatch(SendResult::isAcknowledged);
+            proxy.stall();
+            CompletableFuture<List<SendResult>> sending = CompletableFuture.supplyAsync(
+                    () -> sendOrOutage(transport, List.of(message(aggregateType, "k2", "{}", Map.of()))));
+            long started = System.nanoTime();
+            transport.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("close() during a stall")
+                    .isLessThan(Duration.ofSeconds(3));
+            assertNoneCharged(sending.get(30, TimeUnit.SECONDS));
+        }
     }
 
     private Transport open(Map<String, String> extra) {
