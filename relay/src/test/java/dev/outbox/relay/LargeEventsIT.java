@@ -65,15 +65,19 @@ class LargeEventsIT {
 
     @Test
     void anEventAboveTheBudgetIsDeadWithAReadableErrorAndEveryOtherKeyFlows() {
-        insertLarge("huge", 1, 3 * MIB);
+        // The largest payload the schema takes plus headers: legal, yet above the smallest budget.
+        insertLarge("huge", 1, MIB);
+        db.execute("UPDATE outbox.event SET headers = jsonb_build_object('pad', repeat('h', 1000)) WHERE aggregateid = 'huge'");
+        long size = db.queryLong("SELECT octet_length(payload::text) + octet_length(headers::text) FROM outbox.event"
+                + " WHERE aggregateid = 'huge'");
         db.execute("INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload)"
                 + " VALUES ('Blob', 'huge', 'BlobDeleted', '{}'), ('Order', 'o-1', 'OrderPlaced', '{}')");
         Events.insert(db, 100, 10, "OrderPlaced");
-        Relay relay = fixture.start(fixture.sink("r1"), RelayDatabase.fast().batchMaxBytes(2 * MIB).build());
+        Relay relay = fixture.start(fixture.sink("r1"), RelayDatabase.fast().batchMaxBytes(MIB).build());
 
         await("every other key delivered", WAIT, () -> db.queryLong("SELECT count(*) FROM sink") == 101);
         assertThat(db.queryString("SELECT last_error FROM outbox.event WHERE dead_at IS NOT NULL"))
-                .contains("3145730 bytes as JSON text", "OUTBOX_BATCH_MAX_BYTES", "2097152", "relay dead retry");
+                .contains(size + " bytes as JSON text", "OUTBOX_BATCH_MAX_BYTES", String.valueOf(MIB), "relay dead retry");
         assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE aggregateid = 'huge' AND published_at IS NULL"))
                 .as("the dead event and the later one of its key, parked behind it").isEqualTo(2);
         assertThat(relay.stats().dead()).isEqualTo(1);

@@ -351,6 +351,7 @@ public final class RelayLoop implements Runnable {
             pauseTransport(outage, claimed.size() - acknowledged.size() - failures.size());
         } else {
             consecutivePauses = 0;
+            sessionWorks(); // a batch claimed, sent and marked: whatever failed before works again
             enter(Phase.RUNNING, null);
         }
         return claim.full() ? Claimed.FULL : Claimed.SOME;
