@@ -66,9 +66,8 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  *   <li>Outage, per event (not charged): no acknowledgement within {@code OUTBOX_KAFKA_ACK_TIMEOUT}
  *       or the producer's delivery timeout, the connection was lost, no metadata for a topic that
  *       exists (the cluster stalled), authentication or cluster authorization fails (nothing
- *       about this event), the transport was closed. When no event of the batch was acknowledged
- *       and one is an outage, the whole batch fails instead ({@link TransportException} thrown):
- *       the relay pauses.</li>
+ *       about this event), the transport was closed. The relay pauses on it as on a thrown
+ *       failure.</li>
  *   <li>The whole batch, thrown: the cluster does not answer at all; also when the relay
  *       interrupts the call.</li>
  *   <li>Retryable, per event: any other answer of the broker that can pass (not enough replicas,
@@ -182,19 +181,6 @@ public final class KafkaTransport implements Transport {
                 Thread.currentThread().interrupt();
                 throw TransportException.outage("interrupted while waiting for Kafka's acknowledgements", copy(e));
             }
-        }
-        TransportException outage = null;
-        for (SendResult r : results) {
-            if (r.isAcknowledged()) {
-                return Arrays.asList(results);
-            }
-            outage = outage == null && r.failure().outage() ? r.failure() : outage;
-        }
-        if (outage != null) {
-            // Nothing got through and the cluster stopped answering: failing the batch as a whole
-            // pauses the relay at once.
-            throw TransportException.outage("Kafka acknowledged none of the " + batch.size() + " events: "
-                    + outage.getMessage(), outage);
         }
         return Arrays.asList(results);
     }

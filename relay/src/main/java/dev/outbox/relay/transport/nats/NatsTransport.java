@@ -56,8 +56,7 @@ import java.util.function.UnaryOperator;
  *       larger than the stream's {@code max_msg_size}), retryable for 5xx errors (a full stream
  *       with {@code discard: new}, storage trouble, JetStream temporarily unavailable).</li>
  *   <li>No PubAck within the timeout, a publish cut off by a lost connection: an outage for that
- *       event (the server said nothing about it), not charged. When nothing of the batch was
- *       acknowledged, the batch fails as a whole outage instead.</li>
+ *       event (the server said nothing about it), not charged; the relay pauses on it.</li>
  * </ul>
  * The client's own error texts quote server URLs with their user info: messages, causes and log
  * lines go through {@link NatsSettings#scrubber()} first.
@@ -176,18 +175,6 @@ public final class NatsTransport implements Transport {
         }
         flush(c);
         await(batch, acks, results);
-        TransportException outage = null;
-        for (SendResult r : results) {
-            if (r.isAcknowledged()) {
-                return Arrays.asList(results);
-            }
-            outage = outage == null && r.failure().outage() ? r.failure() : outage;
-        }
-        if (outage != null) {
-            // Nothing got through and the server stopped answering: the relay pauses at once.
-            throw TransportException.outage("NATS stored none of the " + batch.size() + " events of the batch: "
-                    + outage.getMessage(), outage);
-        }
         return Arrays.asList(results);
     }
 
