@@ -119,6 +119,10 @@ final class Run implements AutoCloseable {
         awaitDraining();
     }
 
+    List<Fault> faults() {
+        return List.copyOf(faults);
+    }
+
     void fault(String what, long startMillis, long endMillis) {
         faults.add(new Fault(what, startMillis, endMillis));
     }
