@@ -129,6 +129,20 @@ final class PrivatePostgres implements AutoCloseable {
         }
     }
 
+    /** Advisory locks held by the sessions of relay {@code instance} (its slots; pg_stat_activity shows it as outbox-relay:<instance>). */
+    long advisoryLocksOf(String database, String instance) throws SQLException {
+        try (Connection c = connect("postgres");
+                PreparedStatement s = c.prepareStatement("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a "
+                        + "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND a.datname = ? AND a.application_name = ?")) {
+            s.setString(1, database);
+            s.setString(2, "outbox-relay:" + instance);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
     /** An immediate restart: every backend dies without a checkpoint (crash recovery at start); returns when the server accepts connections again. */
     void restartImmediate() {
         pgCtl("restart", "-m", "immediate");

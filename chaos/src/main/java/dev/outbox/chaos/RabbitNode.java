@@ -72,7 +72,17 @@ final class RabbitNode implements Broker {
 
     private void launch() {
         proc = Proc.start(lab, "rabbitmq", List.of("rabbitmq-server"), env, "rabbitmq-server");
-        lab.awaitPort("rabbitmq", port, 120);
+        // The port may answer before the node is ready (it refused AMQP connections for a few
+        // seconds once), so ready means: an AMQP connection succeeds.
+        Await.until("RabbitMQ node " + NODE + " accepting AMQP connections on 127.0.0.1:" + port + " (log: "
+                + dir.resolve("log") + ")", 120_000, () -> {
+                    try {
+                        connect().close();
+                        return true;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
         Proc.record(lab, "rabbitmq-beam", beamPid(), NODE);
     }
 
