@@ -129,18 +129,25 @@ final class PrivatePostgres implements AutoCloseable {
         }
     }
 
-    /** Advisory locks held by the sessions of relay {@code instance} (its slots; pg_stat_activity shows it as outbox-relay:<instance>). */
-    long advisoryLocksOf(String database, String instance) throws SQLException {
+    /**
+     * Advisory locks held per session name (application_name) in {@code database}, from pg_locks.
+     * A relay's session is named {@code outbox-relay:<instance>} and holds one lock per slot it
+     * owns plus one membership lock.
+     */
+    java.util.Map<String, Long> advisoryLocks(String database) throws SQLException {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
         try (Connection c = connect("postgres");
-                PreparedStatement s = c.prepareStatement("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a "
-                        + "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND a.datname = ? AND a.application_name = ?")) {
+                PreparedStatement s = c.prepareStatement("SELECT a.application_name, count(*) FROM pg_locks l "
+                        + "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
+                        + "AND a.datname = ? GROUP BY 1")) {
             s.setString(1, database);
-            s.setString(2, "outbox-relay:" + instance);
             try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getLong(2));
+                }
             }
         }
+        return out;
     }
 
     /** An immediate restart: every backend dies without a checkpoint (crash recovery at start); returns when the server accepts connections again. */

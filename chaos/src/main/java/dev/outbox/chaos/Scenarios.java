@@ -68,18 +68,28 @@ final class Scenarios {
 
     static Row threeRelays(Lab lab) throws Exception {
         try (Run run = Run.begin(lab, "three-relays", lab.redis())) {
-            Proc victim = run.startRelay();
-            run.startRelay();
-            run.startRelay();
+            List<Proc> relays = List.of(run.startRelay(), run.startRelay(), run.startRelay());
             run.workload.start();
             run.awaitMidDrain(at(lab, 0.5));
-            // The victim must own slots when it dies, or the scenario tests nothing.
-            long locks = lab.postgres().advisoryLocksOf(run.database, victim.name());
+            // Kill a relay that owns slots while the others own theirs: once all three share them.
+            Await.until("the three relays to share the slots", 120_000, () -> relays.stream()
+                    .allMatch(r -> slotsOf(lab, run, r) > 0));
+            Proc victim = relays.stream().max(java.util.Comparator.comparingLong(r -> slotsOf(lab, run, r))).orElseThrow();
+            List<String> slots = relays.stream().map(r -> r.name() + "=" + slotsOf(lab, run, r)).toList();
             long start = System.currentTimeMillis();
             victim.kill9();
             run.fault("kill -9 of 1 of 3", start, System.currentTimeMillis());
-            run.notes.add("the killed relay held " + locks + " advisory locks (slots)" + (locks == 0 ? " (!)" : ""));
-            return run.finish(Set.of(), locks == 0);
+            run.notes.add("slots before the kill: " + String.join(", ", slots) + "; killed " + victim.name());
+            return run.finish(Set.of(), false);
+        }
+    }
+
+    /** Slots a relay owns now: its session's advisory locks minus the membership lock. */
+    private static long slotsOf(Lab lab, Run run, Proc relay) {
+        try {
+            return Math.max(0, lab.postgres().advisoryLocks(run.database).getOrDefault("outbox-relay:" + relay.name(), 0L) - 1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 
