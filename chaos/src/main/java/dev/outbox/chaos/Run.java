@@ -144,7 +144,7 @@ final class Run implements AutoCloseable {
         List<Tally.Stored> stored = stored();
         int published = (int) stored.stream().filter(Tally.Stored::published).count();
         List<Delivery> deliveries = reader.readAll(published);
-        Tally.Counts counts = Tally.count(stored, deliveries, parkedKeys, faults, workload);
+        Tally.Counts counts = Tally.count(stored, deliveries, parkedKeys, faults, workload::committedAt);
         writeTimeline(deliveries);
         if (counts.unexpected() > 0) {
             notes.add(counts.unexpected() + " messages the workload did not write");

@@ -40,8 +40,14 @@ final class Tally {
             Long resumeMillis, Long recoveryMillis, long notPublished, long dead) {
     }
 
+    /** When event {@code n} of {@code key} was committed, in epoch milliseconds (the workload knows). */
+    @FunctionalInterface
+    interface CommitTimes {
+        long committedAt(String key, int n);
+    }
+
     static Counts count(List<Stored> stored, List<Delivery> deliveries, Set<String> parkedKeys, List<Fault> faults,
-            Workload workload) {
+            CommitTimes workload) {
         Set<String> expected = new HashSet<>();
         long notPublished = 0;
         long dead = 0;
