@@ -88,7 +88,7 @@ public final class Chaos {
     /** The table in Markdown, so that it can go into the README as printed. */
     static String table(List<Row> rows) {
         StringBuilder out = new StringBuilder();
-        out.append("| scenario | broker | faults | sent | lost | duplicates (target) | order violations | resume | recovery | notes |\n");
+        out.append("| scenario | broker | faults | sent | lost | duplicates (target) | order violations | resume | recovery (backlog) | notes |\n");
         out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (Row r : rows) {
             if (r.counts() == null) {
@@ -102,13 +102,15 @@ public final class Chaos {
                     c.lost() > 0 ? "**" + c.lost() + "**" : "0",
                     String.format(Locale.ROOT, "%,d (≤ %,d)%s", c.duplicates(), r.duplicateLimit(), r.duplicatesOverTarget() ? " !" : ""),
                     c.orderViolations() > 0 ? "**" + c.orderViolations() + "**" : "0",
-                    seconds(c.resumeMillis(), false), seconds(c.recoveryMillis(), r.recoveryOverTarget()),
+                    seconds(c.resumeMillis()), c.recoveryMillis() == null ? "–"
+                            : String.format(Locale.ROOT, "%.2f s (%,d)%s", c.recoveryMillis() / 1000.0, c.backlog(),
+                                    r.recoveryOverTarget() ? " !" : ""),
                     String.join("; ", r.notes()) + (r.integrityFailed() ? " **FAILED**" : "")));
         }
         return out.toString();
     }
 
-    private static String seconds(Long millis, boolean overTarget) {
-        return millis == null ? "–" : String.format(Locale.ROOT, "%.2f s%s", millis / 1000.0, overTarget ? " !" : "");
+    private static String seconds(Long millis) {
+        return millis == null ? "–" : String.format(Locale.ROOT, "%.2f s", millis / 1000.0);
     }
 }

@@ -146,6 +146,7 @@ final class Run implements AutoCloseable {
         List<Delivery> deliveries = reader.readAll(published);
         Tally.Counts counts = Tally.count(stored, deliveries, parkedKeys, faults, workload::committedAt);
         writeTimeline(deliveries);
+        notes.add(0, String.format(java.util.Locale.ROOT, "peak %,d/s", counts.peakPerSecond()));
         if (counts.unexpected() > 0) {
             notes.add(counts.unexpected() + " messages the workload did not write");
         }

@@ -97,13 +97,15 @@ final class Scenarios {
         try (Run run = Run.begin(lab, "pg-terminate", lab.redis())) {
             run.startRelay();
             run.workload.start();
+            List<String> terminated = new ArrayList<>();
             for (double f : new double[] {0.25, 0.5, 0.75}) {
                 run.awaitMidDrain(at(lab, f));
                 long start = System.currentTimeMillis();
                 int sessions = lab.postgres().terminateRelaySessions(run.database);
                 run.fault("pg_terminate_backend x" + sessions, start, System.currentTimeMillis());
-                run.notes.add("terminated " + sessions + " sessions");
+                terminated.add(String.valueOf(sessions));
             }
+            run.notes.add("relay sessions terminated: " + String.join(", ", terminated));
             return run.finish(Set.of(), false);
         }
     }

@@ -36,8 +36,14 @@ final class Tally {
     record Stored(String key, int n, boolean published, boolean dead) {
     }
 
+    /**
+     * @param backlog for the fault with the longest recovery: events committed before its end and
+     *                first delivered after it (what the recovery had to drain)
+     * @param peakPerSecond the most events first delivered within one wall-clock second: what the
+     *                relay managed on this machine during the run, to read the recovery against
+     */
     record Counts(long sent, long expected, long lost, long duplicates, long orderViolations, long unexpected,
-            Long resumeMillis, Long recoveryMillis, long notPublished, long dead) {
+            Long resumeMillis, Long recoveryMillis, long backlog, long peakPerSecond, long notPublished, long dead) {
     }
 
     /** When event {@code n} of {@code key} was committed, in epoch milliseconds (the workload knows). */
@@ -92,6 +98,7 @@ final class Tally {
         }
         Long resume = null;
         Long recovery = null;
+        long backlog = 0;
         for (Fault f : faults) {
             long end = f.endMillis();
             long first = Long.MAX_VALUE;
@@ -104,17 +111,27 @@ final class Tally {
                 resume = resume == null ? first : Math.max(resume, first);
             }
             long drained = 0;
+            long waiting = 0;
             for (String id : expected) {
                 int slash = id.lastIndexOf('/');
                 long committed = workload.committedAt(id.substring(0, slash), Integer.parseInt(id.substring(slash + 1)));
                 Long arrived = firstArrival.get(id);
                 if (committed <= end && arrived != null) {
                     drained = Math.max(drained, arrived - end);
+                    if (arrived > end) {
+                        waiting++;
+                    }
                 }
             }
-            recovery = recovery == null ? drained : Math.max(recovery, drained);
+            if (recovery == null || drained > recovery) {
+                recovery = drained;
+                backlog = waiting;
+            }
         }
+        Map<Long, Long> perSecond = new HashMap<>();
+        firstArrival.values().forEach(at -> perSecond.merge(at / 1000, 1L, Long::sum));
+        long peak = perSecond.values().stream().mapToLong(Long::longValue).max().orElse(0);
         return new Counts(stored.size(), expected.size(), lost, duplicates, violations, unexpected, resume, recovery,
-                notPublished, dead);
+                backlog, peak, notPublished, dead);
     }
 }

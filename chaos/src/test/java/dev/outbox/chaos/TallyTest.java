@@ -55,6 +55,7 @@ class TallyTest {
         // events 0, 1 and 2 were committed by then, the last of them (2) arrived at 1020.
         Tally.Counts c = count(arrivals(0, 1, 2, 3, 4, 5), List.of(new Fault("test", 100, 250)));
         assertThat(c.recoveryMillis()).isEqualTo(1020 - 250);
+        assertThat(c.backlog()).isEqualTo(3);
         assertThat(c.resumeMillis()).isEqualTo(1000 - 250);
     }
 }
