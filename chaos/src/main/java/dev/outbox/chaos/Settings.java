@@ -15,7 +15,7 @@ record Settings(boolean shortMode, int keys, int rounds, long roundMillis, long 
     }
 
     static Settings quick(List<String> only) {
-        return new Settings(true, 1000, 20, 300, 3_000, only);
+        return new Settings(true, 1000, 15, 300, 3_000, only);
     }
 
     int events() {
