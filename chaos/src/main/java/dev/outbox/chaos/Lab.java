@@ -97,6 +97,14 @@ final class Lab implements AutoCloseable {
         }
     }
 
+    /** Fails if something already listens on {@code port}: the suite would test someone else's server. */
+    static void requireFree(String what, int port) {
+        if (portOpen(port)) {
+            throw new IllegalStateException("127.0.0.1:" + port + " is in use, so the private " + what
+                    + " cannot start there; stop what listens on it (a leftover of a killed run is cleaned by scripts/chaos)");
+        }
+    }
+
     /** Polls until {@code port} accepts connections; fails naming {@code what} and its log after {@code seconds}. */
     void awaitPort(String what, int port, int seconds) {
         Await.until(what + " accepting connections on 127.0.0.1:" + port + " (log: " + logFile(what) + ")",

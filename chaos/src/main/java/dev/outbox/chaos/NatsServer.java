@@ -51,6 +51,7 @@ final class NatsServer implements Broker {
     }
 
     private void launch() {
+        Lab.requireFree("nats", port);
         proc = Proc.start(lab, "nats", List.of("nats-server", "-a", "127.0.0.1", "-p", String.valueOf(port), "-js",
                 "-sd", dir.toString()), Map.of(), dir.toString());
         lab.awaitPort("nats", port, 30);

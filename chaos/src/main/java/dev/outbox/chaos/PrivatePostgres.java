@@ -50,6 +50,7 @@ final class PrivatePostgres implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare " + dir + " for the postgres user: " + e.getMessage(), e);
         }
+        Lab.requireFree("PostgreSQL", port);
         PrivatePostgres pg = new PrivatePostgres(lab, port, data);
         pg.asPostgres(Duration.ofSeconds(120), BIN.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres",
                 "--auth=trust", "-E", "UTF8", "--no-sync");

@@ -33,6 +33,7 @@ final class RabbitNode implements Broker {
     private static final String NODE = "outbox-chaos@localhost";
     private final Lab lab;
     private final int port;
+    private final int distPort;
     private final Path dir;
     private final Map<String, String> env;
     private Proc proc;
@@ -40,6 +41,7 @@ final class RabbitNode implements Broker {
     private RabbitNode(Lab lab, int port, int distPort, Path dir) {
         this.lab = lab;
         this.port = port;
+        this.distPort = distPort;
         this.dir = dir;
         Map<String, String> e = new HashMap<>();
         e.put("RABBITMQ_NODENAME", NODE);
@@ -71,6 +73,8 @@ final class RabbitNode implements Broker {
     }
 
     private void launch() {
+        Lab.requireFree("RabbitMQ node", port);
+        Lab.requireFree("RabbitMQ node (distribution port)", distPort);
         proc = Proc.start(lab, "rabbitmq", List.of("rabbitmq-server"), env, "rabbitmq-server");
         // The port may answer before the node is ready (it refused AMQP connections for a few
         // seconds once), so ready means: an AMQP connection succeeds.

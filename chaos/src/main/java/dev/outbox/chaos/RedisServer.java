@@ -40,6 +40,7 @@ final class RedisServer implements Broker {
     }
 
     private void launch() {
+        Lab.requireFree("redis", port);
         proc = Proc.start(lab, "redis", List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
                 "--dir", dir.toString(), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
                 "--daemonize", "no"), Map.of(), "127.0.0.1:" + port);
