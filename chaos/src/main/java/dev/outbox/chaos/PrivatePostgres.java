@@ -28,6 +28,7 @@ final class PrivatePostgres implements AutoCloseable {
     static final Path BIN = Path.of(System.getenv().getOrDefault("CHAOS_PG_BIN", "/usr/lib/postgresql/15/bin"));
     /** The relay logs in as this role, a member of outbox_relay: it gets only the relay's grants. */
     static final String RELAY_ROLE = "chaos_relay";
+    private static final boolean AS_ROOT = "root".equals(System.getProperty("user.name"));
     private static final Pattern VERSION = Pattern.compile("V(\\d+)__.*\\.sql");
 
     private final Lab lab;
@@ -45,8 +46,10 @@ final class PrivatePostgres implements AutoCloseable {
         Path data = dir.resolve("data");
         try {
             Files.createDirectories(dir);
-            UserPrincipalLookupService users = dir.getFileSystem().getUserPrincipalLookupService();
-            Files.setOwner(dir, users.lookupPrincipalByName("postgres"));
+            if (AS_ROOT) {
+                UserPrincipalLookupService users = dir.getFileSystem().getUserPrincipalLookupService();
+                Files.setOwner(dir, users.lookupPrincipalByName("postgres"));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare " + dir + " for the postgres user: " + e.getMessage(), e);
         }
@@ -71,8 +74,11 @@ final class PrivatePostgres implements AutoCloseable {
         asPostgres(Duration.ofSeconds(90), command);
     }
 
+    /** As root, commands run as the postgres OS user (PostgreSQL refuses root); otherwise as the current user. */
     private void asPostgres(Duration timeout, String... command) {
-        String[] full = Stream.concat(Stream.of("runuser", "-u", "postgres", "--"), Stream.of(command)).toArray(String[]::new);
+        String[] full = AS_ROOT
+                ? Stream.concat(Stream.of("runuser", "-u", "postgres", "--"), Stream.of(command)).toArray(String[]::new)
+                : command;
         Proc.run(lab, timeout, Map.of(), full);
     }
 

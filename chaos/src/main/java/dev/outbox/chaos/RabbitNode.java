@@ -21,7 +21,7 @@ import java.util.Set;
 /**
  * A second RabbitMQ node of the suite's own, beside the machine's: its own node name, ports,
  * data (mnesia) and log directories, and no plugins (so no management port clashes). The
- * rabbitmq-server script drops to the rabbitmq OS user, so its directories belong to that user.
+ * rabbitmq-server script, started by root, drops to the rabbitmq OS user, so its directories belong to that user.
  * Its Erlang VM's pid comes from RABBITMQ_PID_FILE: kill -9 of that pid is the crash.
  *
  * <p>The reader is live (RabbitMQ keeps no arrival time): a consumer with manual acks on a durable
@@ -63,7 +63,10 @@ final class RabbitNode implements Broker {
             Files.createDirectories(dir.resolve("mnesia"));
             Files.createDirectories(dir.resolve("log"));
             Files.writeString(dir.resolve("enabled_plugins"), "[].\n");
-            Proc.run(lab, java.time.Duration.ofSeconds(10), Map.of(), "chown", "-R", "rabbitmq:rabbitmq", dir.toString());
+            if ("root".equals(System.getProperty("user.name"))) {
+                // rabbitmq-server started by root drops to the rabbitmq user, which must own its directories.
+                Proc.run(lab, java.time.Duration.ofSeconds(10), Map.of(), "chown", "-R", "rabbitmq:rabbitmq", dir.toString());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
