@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -45,6 +46,7 @@ public final class RelayLoop implements Runnable {
     private static final System.Logger LOG = System.getLogger("dev.outbox.relay");
     private static final int PURGE_BATCHES_PER_ROUND = 10;
     private static final long LISTEN_SLICE_MILLIS = 200;
+    private static final Duration MAX_TRANSPORT_PAUSE = Duration.ofSeconds(1);
     /** A database failure that persists is logged again after this, then after twice as long, … */
     private static final Duration OUTAGE_LOG_FIRST_REPEAT = Duration.ofSeconds(30);
     private static final Duration OUTAGE_LOG_MAX_INTERVAL = Duration.ofMinutes(10);
@@ -58,6 +60,7 @@ public final class RelayLoop implements Runnable {
     private final InstanceRegistry registry;
     private final Backoff retryBackoff;
     private final Backoff pauseBackoff;
+    private final Backoff transportBackoff;
     private final Metrics metrics;
     private final ExecutorService transportExecutor;
     private final Object wakeUp = new Object();
@@ -89,8 +92,10 @@ public final class RelayLoop implements Runnable {
         this.slots = new SlotOwnership(config.schema());
         this.registry = new InstanceRegistry(config.schema(), config.instanceName(), slots.memberClass());
         this.retryBackoff = new Backoff(config.backoffBase(), config.backoffCap(), random);
-        this.pauseBackoff = new Backoff(Duration.ofMillis(100), config.backoffCap().compareTo(Duration.ofSeconds(30)) < 0
-                ? config.backoffCap() : Duration.ofSeconds(30), random);
+        this.pauseBackoff = new Backoff(Duration.ofMillis(100), min(config.backoffCap(), Duration.ofSeconds(30)), random);
+        // A destination that is back is noticed within a second: probing it costs one claim and
+        // one send attempt per second, and recovery stays within the fault suite's 2 s target.
+        this.transportBackoff = new Backoff(Duration.ofMillis(100), min(config.backoffCap(), MAX_TRANSPORT_PAUSE), random);
         this.metrics = metrics;
         this.transportExecutor = transportExecutor;
         this.purgeLockClass = SlotOwnership.lockClass(config.schema() + ".relay.purge");
@@ -110,7 +115,7 @@ public final class RelayLoop implements Runnable {
     /** Enters a phase; the time is kept while the phase (and its error) stays the same. */
     private void enter(Phase phase, String error) {
         RelayState current = state;
-        if (current.phase() != phase || !java.util.Objects.equals(current.lastError(), error)) {
+        if (current.phase() != phase || !Objects.equals(current.lastError(), error)) {
             state = new RelayState(phase, current.phase() == phase ? current.since() : clock.instant(), error);
         }
     }
@@ -350,7 +355,11 @@ public final class RelayLoop implements Runnable {
         if (outage != null) {
             pauseTransport(outage, claimed.size() - acknowledged.size() - failures.size());
         } else {
-            consecutivePauses = 0;
+            if (consecutivePauses > 0) {
+                LOG.log(Level.INFO, "transport resumed {0}", LogFields.of(
+                        "instance", config.instanceName(), "pauses", consecutivePauses));
+                consecutivePauses = 0;
+            }
             sessionWorks(); // a batch claimed, sent and marked: whatever failed before works again
             enter(Phase.RUNNING, null);
         }
@@ -473,12 +482,16 @@ public final class RelayLoop implements Runnable {
 
     private void pauseTransport(TransportException e, int events) {
         metrics.transportErrors.increment();
-        Duration delay = pauseBackoff.delay(++consecutivePauses);
+        Duration delay = transportBackoff.delay(++consecutivePauses);
         pausedUntil = System.nanoTime() + delay.toNanos();
+        RelayState before = state;
         enter(Phase.TRANSPORT_PAUSED, e.getMessage());
-        LOG.log(Level.WARNING, "transport unavailable, pausing {0}", LogFields.of(
+        // Said at WARN when the outage begins or its reason changes; the probes in between (one a
+        // second at most) at DEBUG, so a long outage does not flood the log.
+        boolean news = before.phase() != Phase.TRANSPORT_PAUSED || !Objects.equals(before.lastError(), e.getMessage());
+        LOG.log(news ? Level.WARNING : Level.DEBUG, "transport unavailable, pausing {0}", LogFields.of(
                 "instance", config.instanceName(), "events", events, "pause_ms", delay.toMillis(),
-                "retryable", e.retryable(), "error", e.getMessage()));
+                "pauses", consecutivePauses, "error", e.getMessage()));
     }
 
     /**
