@@ -76,6 +76,13 @@ public final class StallingProxy implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #stallRequestsAfter} is holding requests back: its budget is used up. */
+    public boolean holdingRequests() {
+        synchronized (gate) {
+            return requestBudget == 0;
+        }
+    }
+
     /** Forwards again, held bytes first. */
     public void resume() {
         synchronized (gate) {

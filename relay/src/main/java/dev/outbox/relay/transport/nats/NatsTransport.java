@@ -62,6 +62,7 @@ import java.util.function.UnaryOperator;
  * lines go through {@link NatsSettings#scrubber()} first.
  */
 public final class NatsTransport implements Transport {
+    private static final long ACK_POLL_MILLIS = 100;
     private static final System.Logger LOG = System.getLogger("dev.outbox.relay.transport.nats");
 
     private final NatsSettings settings;
@@ -126,6 +127,7 @@ public final class NatsTransport implements Transport {
                     + NatsSettings.redact(String.join(",", settings.servers())) + "); the client is reconnecting", null);
         }
         JetStream js = jetStream;
+        long reconnects = c.getStatistics().getReconnects();
         SendResult[] results = new SendResult[batch.size()];
         List<CompletableFuture<PublishAck>> acks = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
@@ -174,12 +176,20 @@ public final class NatsTransport implements Transport {
             }
         }
         flush(c);
-        await(batch, acks, results);
+        await(c, reconnects, batch, acks, results);
         return Arrays.asList(results);
     }
 
-    private void await(List<OutboxMessage> batch, List<CompletableFuture<PublishAck>> acks, SendResult[] results) {
+    /**
+     * Waits for the PubAcks until the ack timeout. A PubAck whose request went out on a connection
+     * that was lost meanwhile never comes (the client does not fail pending requests when it
+     * reconnects), so the wait also ends, as an outage, as soon as the connection is down or was
+     * re-established: checked every {@value #ACK_POLL_MILLIS} ms.
+     */
+    private void await(Connection c, long reconnects, List<OutboxMessage> batch,
+                       List<CompletableFuture<PublishAck>> acks, SendResult[] results) {
         long deadline = System.nanoTime() + settings.ackTimeout().toNanos();
+        String lost = null; // once set, the PubAcks not in yet will not come
         for (int i = 0; i < batch.size(); i++) {
             CompletableFuture<PublishAck> ack = acks.get(i);
             if (ack == null) {
@@ -187,12 +197,24 @@ public final class NatsTransport implements Transport {
             }
             OutboxMessage m = batch.get(i);
             try {
-                ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                results[i] = SendResult.acknowledged(m.id());
-            } catch (TimeoutException e) {
+                while (!ack.isDone() && lost == null && System.nanoTime() - deadline < 0) {
+                    try {
+                        ack.get(Math.min(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(ACK_POLL_MILLIS)),
+                                TimeUnit.NANOSECONDS);
+                    } catch (TimeoutException e) {
+                        lost = c.getStatus() != Connection.Status.CONNECTED ? "is " + c.getStatus()
+                                : c.getStatistics().getReconnects() != reconnects ? "was re-established" : null;
+                    }
+                }
+                if (ack.isDone()) {
+                    ack.get();
+                    results[i] = SendResult.acknowledged(m.id());
+                    continue;
+                }
                 ack.cancel(false);
-                results[i] = SendResult.failed(m.id(), TransportException.outage(
-                        "no PubAck from JetStream within " + settings.ackTimeout() + " (" + NatsSettings.ACK_TIMEOUT
+                results[i] = SendResult.failed(m.id(), TransportException.outage(lost != null
+                        ? "no PubAck from JetStream: the connection " + lost + " while waiting for it"
+                        : "no PubAck from JetStream within " + settings.ackTimeout() + " (" + NatsSettings.ACK_TIMEOUT
                                 + ")", null));
             } catch (ExecutionException | CancellationException e) {
                 results[i] = SendResult.failed(m.id(), failure(e, scrub));

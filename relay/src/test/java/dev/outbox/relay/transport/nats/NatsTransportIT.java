@@ -348,6 +348,39 @@ class NatsTransportIT extends TransportContract {
         }
     }
 
+    /**
+     * The connection is cut while the transport waits for PubAcks (a server crash, a network cut):
+     * the client never fails the pending requests, so the transport must notice the lost
+     * connection itself and end the wait as an outage at once, not after the ack timeout (30 s).
+     */
+    @Test
+    void aConnectionLostWhileWaitingForPubAcksEndsTheWaitAtOnceAsAnOutage() throws Exception {
+        URI server = URI.create(url());
+        try (StallingProxy proxy = StallingProxy.to(server.getHost(), server.getPort());
+             Transport transport = transport(Map.of("OUTBOX_NATS_URL", "nats://" + proxy.address(),
+                     "OUTBOX_NATS_ACK_TIMEOUT", "30s"))) {
+            assertThat(transport.send(List.of(message(aggregateType, 1)))).allMatch(SendResult::isAcknowledged);
+            List<OutboxMessage> batch = batch(200, 1_000);
+            proxy.stallRequestsAfter(50_000);
+            CompletableFuture<List<SendResult>> sending = CompletableFuture.supplyAsync(() -> sendOrOutage(transport, batch));
+            await("the rest of the batch held back by the proxy", WAIT, proxy::holdingRequests);
+
+            long cut = System.nanoTime();
+            proxy.cutAll();
+            proxy.resume();
+            List<SendResult> results = sending.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(Duration.ofNanos(System.nanoTime() - cut)).as("the wait ended with the connection")
+                    .isLessThan(Duration.ofSeconds(5));
+            assertNoneCharged(results);
+            assertThat(results).anyMatch(r -> !r.isAcknowledged());
+
+            List<OutboxMessage> rest = unacknowledged(batch, results);
+            await("the unacknowledged events are stored after the reconnect", WAIT,
+                    () -> sendOrOutage(transport, rest).stream().allMatch(SendResult::isAcknowledged));
+        }
+        awaitReceived(201);
+    }
+
     private List<OutboxMessage> batch(int count, int payloadBytes) {
         List<OutboxMessage> batch = new ArrayList<>();
         for (int i = 0; i < count; i++) {
