@@ -1,5 +1,6 @@
 package dev.outbox.chaos;
 
+import dev.outbox.testing.StallingProxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -31,7 +32,7 @@ final class Scenarios {
             new Scenario("nats-crash", false, "kill -9 of nats-server (JetStream), restarted after 2 s", lab -> brokerCrash(lab, lab.nats())),
             new Scenario("kafka-crash", false, "kill -9 of the Kafka broker, restarted after 2 s", lab -> brokerCrash(lab, lab.kafka())),
             new Scenario("rabbitmq-crash", false, "kill -9 of the RabbitMQ node, restarted after 2 s", lab -> brokerCrash(lab, lab.rabbit())),
-            new Scenario("redis-stall", true, "TCP proxy in front of Redis stops forwarding (30 s; 3 s in --short)", Scenarios::redisStall));
+            new Scenario("redis-stall", true, "TCP proxy in front of Redis stops forwarding (30 s; 3 s in --short), SIGTERM of the relay halfway", Scenarios::redisStall));
 
     private Scenarios() {
     }
@@ -236,7 +237,7 @@ final class Scenarios {
     }
 
     static Row redisStall(Lab lab) throws Exception {
-        try (TcpProxy proxy = TcpProxy.start(lab.redis().port());
+        try (StallingProxy proxy = StallingProxy.to("127.0.0.1", lab.redis().port());
                 Run run = Run.begin(lab, "redis-stall", lab.redis())) {
             run.relayPort(proxy.port());
             run.startRelay();
@@ -244,10 +245,25 @@ final class Scenarios {
             run.awaitMidDrain(at(lab, 0.25));
             long start = System.currentTimeMillis();
             proxy.stall();
-            Await.pause(lab.settings.stallMillis());
+            // Halfway through, SIGTERM: a relay blocked on a silent broker must still exit 0
+            // within its shutdown bound (the transport call and its close included); a new relay
+            // takes over during the stall.
+            Await.pause(lab.settings.stallMillis() / 2);
+            Proc relay = run.relay();
+            long term = System.currentTimeMillis();
+            relay.term();
+            int code = relay.waitFor(Run.SHUTDOWN_TIMEOUT.plusSeconds(10));
+            long took = System.currentTimeMillis() - term;
+            relay.close();
+            run.startRelay();
+            Await.pause(Math.max(0, start + lab.settings.stallMillis() - System.currentTimeMillis()));
             proxy.resume();
-            run.fault("stall", start, System.currentTimeMillis());
-            run.notes.add(String.format("stalled %.0f s", lab.settings.stallMillis() / 1000.0));
+            long end = System.currentTimeMillis();
+            run.fault("stall", start, end);
+            boolean ok = code == 0 && took <= Run.SHUTDOWN_TIMEOUT.toMillis();
+            run.notes.add(String.format("stalled %.0f s; SIGTERM during the stall: %s in %.1f s%s (target: exit 0 within %d s)",
+                    (end - start) / 1000.0, code == -1 ? "still running" : "exit " + code, took / 1000.0,
+                    ok ? "" : " (!)", Run.SHUTDOWN_TIMEOUT.toSeconds()));
             return run.finish(Set.of(), false);
         }
     }

@@ -11,7 +11,8 @@
  * {@link dev.outbox.chaos.NatsServer}, {@link dev.outbox.chaos.KafkaBroker},
  * {@link dev.outbox.chaos.RabbitNode}, {@link dev.outbox.chaos.WebhookReceiver}: private services;
  * each {@link dev.outbox.chaos.Broker} has a reader built on the broker's own client;
- * <li>{@link dev.outbox.chaos.TcpProxy}: the proxy that stalls a broker;
+ * <li>{@code dev.outbox.testing.StallingProxy} (outbox-core's test-jar, shared with the relay's
+ * transport tests): the proxy that stalls a broker;
  * <li>{@link dev.outbox.chaos.Workload}: plain-SQL writer (the sql/README.md contract INSERT);
  * <li>{@link dev.outbox.chaos.Run}: one scenario's database, relays, faults and final count;
  * <li>{@link dev.outbox.chaos.Tally}: lost, duplicates, order violations, resume and recovery.

@@ -11,7 +11,7 @@ import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.spi.TransportFactory;
-import dev.outbox.relay.testing.StallingProxy;
+import dev.outbox.testing.StallingProxy;
 import dev.outbox.relay.transport.TransportContract;
 import io.nats.client.Connection;
 import io.nats.client.FetchConsumer;

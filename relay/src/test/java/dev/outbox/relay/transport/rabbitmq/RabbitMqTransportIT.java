@@ -21,7 +21,7 @@ import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.spi.TransportFactory;
 import dev.outbox.relay.testing.CapturedLogs;
-import dev.outbox.relay.testing.StallingProxy;
+import dev.outbox.testing.StallingProxy;
 import dev.outbox.relay.transport.Router;
 import dev.outbox.relay.transport.TransportContract;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.outbox.relay.testing;
+package dev.outbox.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
