@@ -12,10 +12,6 @@ import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,49 +22,29 @@ import java.util.Map;
  * 2-minute duplicate window, as the README advises, so a re-send after a crash is stored once.
  * Read with an ephemeral pull consumer; the message's stored timestamp is the arrival time.
  */
-final class NatsServer implements Broker {
-    private final Lab lab;
-    private final int port;
-    private final Path dir;
-    private Proc proc;
-
-    private NatsServer(Lab lab, int port, Path dir) {
-        this.lab = lab;
-        this.port = port;
-        this.dir = dir;
+final class NatsServer extends ServerProcess {
+    private NatsServer(Lab lab, int port) {
+        super(lab, "nats", port);
     }
 
     static NatsServer start(Lab lab, int port) {
-        Path dir = lab.work.resolve("nats");
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        NatsServer nats = new NatsServer(lab, port, dir);
-        nats.launch();
-        return nats;
+        NatsServer server = new NatsServer(lab, port);
+        server.launch();
+        return server;
     }
 
-    private void launch() {
-        Lab.requireFree("nats", port);
-        proc = Proc.start(lab, "nats", List.of("nats-server", "-a", "127.0.0.1", "-p", String.valueOf(port), "-js",
-                "-sd", dir.toString()), Map.of(), dir.toString());
-        lab.awaitPort("nats", port, 30);
+    @Override
+    List<String> command() {
+        return List.of("nats-server", "-a", "127.0.0.1", "-p", String.valueOf(port), "-js", "-sd", dir.toString());
+    }
+
+    @Override
+    String marker() {
+        return dir.toString();
     }
 
     private String url() {
         return "nats://127.0.0.1:" + port;
-    }
-
-    @Override
-    public String name() {
-        return "nats";
-    }
-
-    @Override
-    public int port() {
-        return port;
     }
 
     @Override
@@ -115,21 +91,6 @@ final class NatsServer implements Broker {
                 nc.close();
             }
         };
-    }
-
-    @Override
-    public void crash() {
-        proc.kill9();
-    }
-
-    @Override
-    public void restart() {
-        launch();
-    }
-
-    @Override
-    public void close() {
-        proc.close();
     }
 
     @Override

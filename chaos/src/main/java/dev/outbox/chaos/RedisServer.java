@@ -1,9 +1,5 @@
 package dev.outbox.chaos;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,46 +11,26 @@ import redis.clients.jedis.resps.StreamEntry;
  * disk, so a kill -9 loses nothing the relay was told was stored (without AOF it would lose
  * everything: the README says so). Read with XRANGE; the entry id's time is the arrival time.
  */
-final class RedisServer implements Broker {
-    private final Lab lab;
-    private final int port;
-    private final Path dir;
-    private Proc proc;
-
-    private RedisServer(Lab lab, int port, Path dir) {
-        this.lab = lab;
-        this.port = port;
-        this.dir = dir;
+final class RedisServer extends ServerProcess {
+    private RedisServer(Lab lab, int port) {
+        super(lab, "redis", port);
     }
 
     static RedisServer start(Lab lab, int port) {
-        Path dir = lab.work.resolve("redis");
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        RedisServer redis = new RedisServer(lab, port, dir);
-        redis.launch();
-        return redis;
-    }
-
-    private void launch() {
-        Lab.requireFree("redis", port);
-        proc = Proc.start(lab, "redis", List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                "--dir", dir.toString(), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
-                "--daemonize", "no"), Map.of(), "127.0.0.1:" + port);
-        lab.awaitPort("redis", port, 30);
+        RedisServer server = new RedisServer(lab, port);
+        server.launch();
+        return server;
     }
 
     @Override
-    public String name() {
-        return "redis";
+    List<String> command() {
+        return List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1", "--dir", dir.toString(),
+                "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no");
     }
 
     @Override
-    public int port() {
-        return port;
+    String marker() {
+        return "127.0.0.1:" + port;
     }
 
     @Override
@@ -86,21 +62,6 @@ final class RedisServer implements Broker {
                 }
             }
         };
-    }
-
-    @Override
-    public void crash() {
-        proc.kill9();
-    }
-
-    @Override
-    public void restart() {
-        launch();
-    }
-
-    @Override
-    public void close() {
-        proc.close();
     }
 
     @Override

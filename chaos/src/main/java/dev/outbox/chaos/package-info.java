@@ -8,7 +8,7 @@
  * <li>{@link dev.outbox.chaos.Proc}: child processes (relays, brokers), kill -9 / SIGTERM, pid files
  * for cleaning up after a killed run;
  * <li>{@link dev.outbox.chaos.PrivatePostgres}, {@link dev.outbox.chaos.RedisServer},
- * {@link dev.outbox.chaos.NatsServer}, {@link dev.outbox.chaos.KafkaBroker},
+ * {@link dev.outbox.chaos.NatsServer} (both {@link dev.outbox.chaos.ServerProcess}es), {@link dev.outbox.chaos.KafkaBroker},
  * {@link dev.outbox.chaos.RabbitNode}, {@link dev.outbox.chaos.WebhookReceiver}: private services;
  * each {@link dev.outbox.chaos.Broker} has a reader built on the broker's own client;
  * <li>{@code dev.outbox.testing.StallingProxy} (outbox-core's test-jar, shared with the relay's
