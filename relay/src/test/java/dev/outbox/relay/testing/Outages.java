@@ -1,11 +1,14 @@
 package dev.outbox.relay.testing;
 
+import static dev.outbox.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
+import dev.outbox.testing.StallingProxy;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -47,5 +50,34 @@ public final class Outages {
             }
         }
         return rest;
+    }
+
+    /**
+     * The stall checks for a transport behind {@code proxy}: {@code before}, sent while nothing is
+     * forwarded, is not acknowledged and not charged; {@code during}, whose requests stall after
+     * 50 kB (the server acknowledged only the start of the batch), is partly acknowledged and the
+     * rest not charged. {@code afterFirstStall} runs once forwarding resumed the first time (e.g. to
+     * check the transport reconnected). After the stalls the unacknowledged events are delivered.
+     */
+    public static void assertStallsBeforeAndDuringABatchAreOutages(Transport transport, StallingProxy proxy,
+            List<OutboxMessage> before, List<OutboxMessage> during, Runnable afterFirstStall, Duration wait) {
+        proxy.stall();
+        List<SendResult> stalled = sendOrOutage(transport, before);
+        assertThat(stalled).noneMatch(SendResult::isAcknowledged);
+        assertNoneCharged(stalled);
+        proxy.resume();
+        afterFirstStall.run();
+
+        proxy.stallRequestsAfter(50_000);
+        List<SendResult> midBatch = sendOrOutage(transport, during);
+        assertNoneCharged(midBatch);
+        assertThat(midBatch).as("the stall began mid-batch").anyMatch(SendResult::isAcknowledged)
+                .anyMatch(r -> !r.isAcknowledged());
+        proxy.resume();
+
+        List<OutboxMessage> again = new ArrayList<>(before);
+        again.addAll(unacknowledged(during, midBatch));
+        await("the held-back events are delivered after the stall", wait,
+                () -> sendOrOutage(transport, again).stream().allMatch(SendResult::isAcknowledged));
     }
 }

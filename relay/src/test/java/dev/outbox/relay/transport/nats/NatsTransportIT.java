@@ -2,6 +2,7 @@ package dev.outbox.relay.transport.nats;
 
 import static dev.outbox.testing.Await.await;
 import static dev.outbox.relay.testing.Outages.assertNoneCharged;
+import static dev.outbox.relay.testing.Outages.assertStallsBeforeAndDuringABatchAreOutages;
 import static dev.outbox.relay.testing.Outages.sendOrOutage;
 import static dev.outbox.relay.testing.Outages.unacknowledged;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -301,25 +302,9 @@ class NatsTransportIT extends TransportContract {
                      "OUTBOX_NATS_ACK_TIMEOUT", "2s"))) {
             assertThat(transport.send(List.of(message(aggregateType, 1)))).allMatch(SendResult::isAcknowledged);
 
-            proxy.stall();
             List<OutboxMessage> before = batch(50, 100);
-            List<SendResult> stalled = sendOrOutage(transport, before);
-            assertThat(stalled).noneMatch(SendResult::isAcknowledged);
-            assertNoneCharged(stalled);
-            proxy.resume();
-
             List<OutboxMessage> during = batch(200, 1_000);
-            proxy.stallRequestsAfter(50_000);
-            List<SendResult> midBatch = sendOrOutage(transport, during);
-            assertNoneCharged(midBatch);
-            assertThat(midBatch).as("the stall began mid-batch").anyMatch(SendResult::isAcknowledged)
-                    .anyMatch(r -> !r.isAcknowledged());
-            proxy.resume();
-
-            List<OutboxMessage> again = new ArrayList<>(before);
-            again.addAll(unacknowledged(during, midBatch));
-            await("the held-back events are stored after the stall", WAIT,
-                    () -> sendOrOutage(transport, again).stream().allMatch(SendResult::isAcknowledged));
+            assertStallsBeforeAndDuringABatchAreOutages(transport, proxy, before, during, () -> { }, WAIT);
             all.addAll(before);
             all.addAll(during);
         }

@@ -2,8 +2,8 @@ package dev.outbox.relay.transport.rabbitmq;
 
 import static dev.outbox.testing.Await.await;
 import static dev.outbox.relay.testing.Outages.assertNoneCharged;
+import static dev.outbox.relay.testing.Outages.assertStallsBeforeAndDuringABatchAreOutages;
 import static dev.outbox.relay.testing.Outages.sendOrOutage;
-import static dev.outbox.relay.testing.Outages.unacknowledged;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -397,27 +397,11 @@ class RabbitMqTransportIT extends TransportContract {
             assertThat(t.send(List.of(message(aggregateType, "ThingCreated", Map.of()))))
                     .allMatch(SendResult::isAcknowledged);
 
-            proxy.stall();
             List<OutboxMessage> before = batch(20, 100);
-            List<SendResult> stalled = sendOrOutage(t, before);
-            assertThat(stalled).noneMatch(SendResult::isAcknowledged);
-            assertNoneCharged(stalled);
-            proxy.resume();
-
-            assertThat(t.send(List.of(message(aggregateType, "ThingCreated", Map.of()))))
-                    .as("reconnected").allMatch(SendResult::isAcknowledged);
             List<OutboxMessage> during = batch(200, 1_000);
-            proxy.stallRequestsAfter(50_000);
-            List<SendResult> midBatch = sendOrOutage(t, during);
-            assertNoneCharged(midBatch);
-            assertThat(midBatch).as("the stall began mid-batch").anyMatch(SendResult::isAcknowledged)
-                    .anyMatch(r -> !r.isAcknowledged());
-            proxy.resume();
-
-            List<OutboxMessage> again = new ArrayList<>(before);
-            again.addAll(unacknowledged(during, midBatch));
-            await("the held-back events are delivered after the stall", WAIT,
-                    () -> sendOrOutage(t, again).stream().allMatch(SendResult::isAcknowledged));
+            assertStallsBeforeAndDuringABatchAreOutages(t, proxy, before, during,
+                    () -> assertThat(t.send(List.of(message(aggregateType, "ThingCreated", Map.of()))))
+                            .as("reconnected").allMatch(SendResult::isAcknowledged), WAIT);
             all.addAll(before);
             all.addAll(during);
         }
