@@ -232,7 +232,6 @@ public final class EventStore {
     }
 
     private static String truncate(String error) {
-        String text = error == null ? "unknown error" : error;
-        return text.length() <= 2000 ? text : text.substring(0, 2000) + "…";
+        return SessionFailure.truncate(error == null ? "unknown error" : error, 2000);
     }
 }
