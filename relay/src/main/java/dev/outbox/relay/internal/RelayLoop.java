@@ -311,7 +311,7 @@ public final class RelayLoop implements Runnable {
         List<UUID> acknowledged = new ArrayList<>(claimed.size());
         List<EventStore.Failure> failures = new ArrayList<>();
         Set<String> heldBack = new HashSet<>();
-        TransportException outage = null;
+        TransportException transportOutage = null;
         for (List<OutboxMessage> wave : waves(claimed)) {
             List<OutboxMessage> sendable = new ArrayList<>(wave.size());
             for (OutboxMessage m : wave) {
@@ -326,7 +326,7 @@ public final class RelayLoop implements Runnable {
             try {
                 results = send(sendable);
             } catch (TransportException e) {
-                outage = e; // thrown, or no answer in time: nothing of this wave is known to have arrived
+                transportOutage = e; // thrown, or no answer in time: nothing of this wave is known to have arrived
                 break;
             }
             for (OutboxMessage m : sendable) {
@@ -339,7 +339,7 @@ public final class RelayLoop implements Runnable {
                         : TransportException.retryable("the transport returned no result for this event", null);
                 heldBack.add(key(m)); // later events of this key wait for this one
                 if (failure.outage()) {
-                    outage = outage != null ? outage : failure; // not the event's fault: not charged
+                    transportOutage = transportOutage != null ? transportOutage : failure; // not the event's fault: not charged
                 } else {
                     failures.add(failure(m, failure, now));
                 }
@@ -352,8 +352,8 @@ public final class RelayLoop implements Runnable {
         metrics.published.add(acknowledged.size());
         metrics.failed.add(failures.size());
         metrics.batchLatency(System.nanoTime() - started);
-        if (outage != null) {
-            pauseTransport(outage, claimed.size() - acknowledged.size() - failures.size());
+        if (transportOutage != null) {
+            pauseTransport(transportOutage, claimed.size() - acknowledged.size() - failures.size());
         } else {
             if (consecutivePauses > 0) {
                 LOG.log(Level.INFO, "transport resumed {0}", LogFields.of(
