@@ -39,7 +39,7 @@ final class Lab implements AutoCloseable {
     }
 
     Path relayJar() {
-        return root.resolve("relay/target/relay.jar");
+        return root.resolve("relay/distribution/target/outbox-relay/relay.jar");
     }
 
     Path logFile(String name) {

@@ -65,7 +65,7 @@ final class Run implements AutoCloseable {
         return this;
     }
 
-    /** Starts one more sidecar: {@code java -jar relay/target/relay.jar run}, configured by environment only. */
+    /** Starts one more sidecar: {@code java -jar relay/distribution/target/outbox-relay/relay.jar run}, configured by environment only. */
     Proc startRelay() {
         try {
             publishedSoFar = published();

@@ -17,7 +17,7 @@
  * <li>{@link dev.outbox.chaos.Run}: one scenario's database, relays, faults and final count;
  * <li>{@link dev.outbox.chaos.Tally}: lost, duplicates, order violations, resume and recovery.
  * </ul>
- * The relay is a black box: only {@code relay/target/relay.jar run} with {@code OUTBOX_*}
+ * The relay is a black box: only {@code relay/distribution/target/outbox-relay/relay.jar run} with {@code OUTBOX_*}
  * variables, and the schema of {@code sql/}.
  */
 package dev.outbox.chaos;

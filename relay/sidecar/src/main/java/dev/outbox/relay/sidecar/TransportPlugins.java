@@ -1,0 +1,86 @@
+package dev.outbox.relay.sidecar;
+
+import dev.outbox.core.OutboxException;
+import dev.outbox.relay.spi.TransportFactory;
+import java.io.IOException;
+import java.net.MalformedURLException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.stream.Stream;
+
+/**
+ * Finds the transports the sidecar can run: those on its class path ({@code log}, or a custom
+ * one added with {@code -cp}) and one per folder of the distribution's {@code transports/}
+ * directory beside {@code relay.jar}, as Kafka Connect's plugin path does. Each folder gets a
+ * class loader of its own (parent: the sidecar's), so transports never see each other's client
+ * libraries, and a client's classes load only when its transport is selected and created.
+ */
+final class TransportPlugins {
+    /** The folder beside relay.jar that holds one folder of jars per transport. */
+    static final String DIRECTORY = "transports";
+
+    private TransportPlugins() {
+    }
+
+    /** The transports on the class path and in the distribution's {@value #DIRECTORY} folder, if any. */
+    static List<TransportFactory> installed() {
+        return installed(distributionDirectory());
+    }
+
+    /**
+     * The transports on the class path, then those of {@code directory}'s subfolders (by name).
+     *
+     * @param directory a folder of transport folders, or {@code null}
+     * @throws OutboxException if a folder cannot be read
+     */
+    static List<TransportFactory> installed(Path directory) {
+        List<TransportFactory> found = new ArrayList<>();
+        ServiceLoader.load(TransportFactory.class, TransportPlugins.class.getClassLoader()).forEach(found::add);
+        if (directory == null || !Files.isDirectory(directory)) {
+            return found;
+        }
+        try (Stream<Path> folders = Files.list(directory)) {
+            for (Path folder : folders.filter(Files::isDirectory).sorted().toList()) {
+                ClassLoader loader = new URLClassLoader("transport-" + folder.getFileName(), jars(folder),
+                        TransportPlugins.class.getClassLoader());
+                // The loader also sees its parent's providers; keep only the folder's own.
+                ServiceLoader.load(TransportFactory.class, loader).stream()
+                        .filter(p -> p.type().getClassLoader() == loader)
+                        .forEach(p -> found.add(p.get()));
+            }
+        } catch (IOException e) {
+            throw new OutboxException("cannot read the transports folder " + directory + " (" + e + ")", e);
+        }
+        return found;
+    }
+
+    private static URL[] jars(Path folder) throws IOException {
+        try (Stream<Path> files = Files.list(folder)) {
+            List<URL> urls = new ArrayList<>();
+            for (Path jar : files.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted().toList()) {
+                try {
+                    urls.add(jar.toUri().toURL());
+                } catch (MalformedURLException e) {
+                    throw new IOException(e);
+                }
+            }
+            return urls.toArray(URL[]::new);
+        }
+    }
+
+    /** {@code transports/} beside the jar this class was loaded from (relay.jar), or {@code null} when run from classes. */
+    private static Path distributionDirectory() {
+        try {
+            Path source = Path.of(TransportPlugins.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Files.isRegularFile(source) ? source.resolveSibling(DIRECTORY) : null;
+        } catch (URISyntaxException | SecurityException | NullPointerException e) {
+            return null;
+        }
+    }
+}
