@@ -21,11 +21,19 @@ public final class SqlIdentifiers {
      * @throws OutboxException if the name is not a plain lower-case identifier of at most 63 characters
      */
     public static String quote(String property, String name) {
-        if (name == null || !SAFE.matcher(name).matches()) {
-            throw new OutboxException(property + " must be a plain SQL identifier: 1 to 63 characters"
-                    + " of a-z, 0-9 and _, not starting with a digit (was " + describe(name) + ")");
+        String problem = problem(name);
+        if (problem != null) {
+            throw new OutboxException(property + " " + problem);
         }
         return '"' + name + '"';
+    }
+
+    /** Why {@code name} is not a plain identifier (without the property), or {@code null} if it is one. */
+    public static String problem(String name) {
+        return name == null || !SAFE.matcher(name).matches()
+                ? "must be a plain SQL identifier: 1 to 63 characters of a-z, 0-9 and _, not starting with a digit"
+                        + " (was " + describe(name) + ")"
+                : null;
     }
 
     private static String describe(String name) {

@@ -4,7 +4,7 @@ import dev.outbox.core.OutboxException;
 import dev.outbox.relay.internal.LogFields;
 import dev.outbox.relay.internal.Metrics;
 import dev.outbox.relay.internal.RelayLoop;
-import dev.outbox.relay.spi.Durations;
+import dev.outbox.relay.config.Durations;
 import dev.outbox.relay.spi.Transport;
 import java.time.Clock;
 import java.util.ArrayList;

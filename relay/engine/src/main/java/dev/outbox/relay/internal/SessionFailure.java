@@ -1,5 +1,6 @@
 package dev.outbox.relay.internal;
 
+import dev.outbox.relay.config.Redaction;
 import dev.outbox.core.internal.SqlErrors;
 import java.sql.SQLException;
 import java.util.Collections;
@@ -19,11 +20,6 @@ import java.util.regex.Pattern;
 public record SessionFailure(String sqlState, String message) {
     /** Longest message kept: a server message with a long detail still fits a log line and the state table. */
     private static final int MAX_MESSAGE = 1000;
-    /** {@code password=…} and the like, as a JDBC URL or a connection string would carry them. */
-    private static final Pattern SECRET_PARAMETER = Pattern.compile(
-            "(?i)\\b((?:ssl)?password|passwd|pwd|sslkey|sslpassword)=[^&;\\s]*");
-    /** {@code scheme://user:secret@host}. */
-    private static final Pattern USER_INFO = Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)[^/@\\s]*@");
     private static final Pattern DIGITS = Pattern.compile("\\d+");
 
     /**
@@ -69,9 +65,7 @@ public record SessionFailure(String sqlState, String message) {
     /** One line, without credentials, bounded. */
     static String clean(String message) {
         String line = message.replaceAll("[\\p{Cntrl}\\s]+", " ").strip();
-        line = SECRET_PARAMETER.matcher(line).replaceAll("$1=****");
-        line = USER_INFO.matcher(line).replaceAll("$1****@");
-        return truncate(line, MAX_MESSAGE);
+        return truncate(Redaction.userInfo(Redaction.parameters(line)), MAX_MESSAGE);
     }
 
     /** {@code text} cut to at most {@code max} chars, ending with "…" when cut; never splits a character. */

@@ -1,12 +1,15 @@
 package dev.outbox.relay.spi;
 
-import java.util.Set;
+import dev.outbox.relay.config.ConfigModel;
+import dev.outbox.relay.config.ConfigValues;
 
 /**
  * Creates a {@link Transport} from configuration. The sidecar finds factories with
  * {@link java.util.ServiceLoader} (list the class in
- * {@code META-INF/services/dev.outbox.relay.spi.TransportFactory}) and picks the one whose
- * {@link #name()} equals {@code OUTBOX_TRANSPORT}.
+ * {@code META-INF/services/dev.outbox.relay.spi.TransportFactory}), picks the one whose
+ * {@link #name()} equals {@code OUTBOX_TRANSPORT}, reads the environment with its
+ * {@link #config()} and passes the validated values to {@link #create}. Embedders use the
+ * transport's typed builder instead, which validates with the same model.
  */
 public interface TransportFactory {
 
@@ -14,19 +17,15 @@ public interface TransportFactory {
     String name();
 
     /**
-     * Every configuration key this transport reads, e.g. {@code OUTBOX_KAFKA_BOOTSTRAP_SERVERS}.
-     * The sidecar rejects keys that no component knows, so list them all.
+     * Every setting this transport reads, declared once. The sidecar rejects keys that no
+     * component declares, masks the secret ones and lists them in {@code --help}.
      */
-    Set<String> configKeys();
-
-    /** Keys whose values are secrets: never logged or shown. */
-    default Set<String> secretKeys() {
-        return Set.of();
-    }
+    ConfigModel config();
 
     /**
-     * @throws dev.outbox.core.OutboxException if the configuration is invalid (naming the key,
-     *         the rule and the value) or the broker cannot be set up
+     * @param values validated values of {@link #config()}
+     * @throws dev.outbox.core.OutboxException if the broker client rejects the configuration or
+     *         cannot be set up (naming the key, the rule and the value, never a secret)
      */
-    Transport create(TransportConfig config);
+    Transport create(ConfigValues values);
 }

@@ -1,8 +1,7 @@
 package dev.outbox.relay.transport;
 
-import dev.outbox.core.OutboxException;
 import dev.outbox.relay.spi.OutboxMessage;
-import dev.outbox.relay.spi.TransportConfig;
+import dev.outbox.relay.config.Setting;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +39,10 @@ public record CloudEvent(Map<String, String> attributes, Map<String, String> oth
     /** Default {@code source} when none is configured. */
     public static final String DEFAULT_SOURCE = "/outbox";
     /** The configuration key of {@code source}, read by every broker transport. */
-    public static final String SOURCE_KEY = "OUTBOX_CLOUDEVENTS_SOURCE";
+    /** The CloudEvents {@code source} of every event; declared once, shared by every transport. */
+    public static final Setting<String> SOURCE = Setting.text("cloudEventsSource", "OUTBOX_CLOUDEVENTS_SOURCE")
+            .defaultValue(DEFAULT_SOURCE).check(CloudEvent::sourceProblem)
+            .description("The CloudEvents `source` of the events, a URI-reference such as `/orders-service`.").build();
     private static final Pattern ATTRIBUTE_NAME = Pattern.compile("[a-z0-9]{1,20}");
     private static final Map<String, Boolean> RESERVED = Map.of("specversion", true, "id", true, "source", true,
             "type", true, "subject", true, "time", true, "datacontenttype", true, "dataschema", true, "data", true,
@@ -73,24 +75,16 @@ public record CloudEvent(Map<String, String> attributes, Map<String, String> oth
         return new CloudEvent(attributes, other, m.payload());
     }
 
-    /**
-     * The configured {@code source} ({@value #SOURCE_KEY}, default {@value #DEFAULT_SOURCE}).
-     *
-     * @throws OutboxException if it is not a non-empty URI-reference
-     */
-    public static String source(TransportConfig config) {
-        String raw = config.get(SOURCE_KEY, DEFAULT_SOURCE);
-        String source = raw.strip();
+    private static String sourceProblem(String source) {
         try {
             if (source.isEmpty()) {
                 throw new URISyntaxException(source, "empty");
             }
             new URI(source);
+            return null;
         } catch (URISyntaxException e) {
-            throw new OutboxException(SOURCE_KEY + " must be a non-empty URI-reference such as /orders-service (was \""
-                    + raw + "\")", e);
+            return "must be a non-empty URI-reference such as /orders-service (was \"" + source + "\")";
         }
-        return source;
     }
 
     /** Whether a stored header can travel as a CloudEvents extension attribute. */

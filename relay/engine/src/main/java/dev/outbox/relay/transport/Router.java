@@ -1,9 +1,14 @@
 package dev.outbox.relay.transport;
 
 import dev.outbox.core.OutboxException;
+import dev.outbox.relay.config.ConfigValues;
+import dev.outbox.relay.config.Redaction;
+import dev.outbox.relay.config.Setting;
 import dev.outbox.relay.spi.OutboxMessage;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -21,8 +26,11 @@ import java.util.regex.Pattern;
  * Messages quote destinations without the query and user info of URLs ({@link Redaction#urls}).
  */
 public final class Router {
-    public static final String ROUTES_KEY = "OUTBOX_ROUTES";
-    public static final String DEFAULT_KEY = "OUTBOX_ROUTE_DEFAULT";
+    /** Routes of events to destinations; declared once, shared by every transport. */
+    public static final Setting<String> ROUTES = Setting.text("routes", "OUTBOX_ROUTES")
+            .check(Router::routesProblem).shownType("Type=dest[,Type/EventType=dest…]")
+            .description("Event → destination: comma-separated `AggregateType=destination` or"
+                    + " `AggregateType/EventType=destination` pairs; the latter wins.").build();
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([a-z]+)}");
     private static final Pattern SELECTOR = Pattern.compile("[^=,/\\s]+(/[^=,/\\s]+)?");
 
@@ -35,35 +43,77 @@ public final class Router {
     }
 
     /**
-     * @param routes the {@code OUTBOX_ROUTES} value, or null
-     * @param defaultTemplate the {@code OUTBOX_ROUTE_DEFAULT} value, or null for none
-     * @throws OutboxException naming the key, the rule and the value on a syntax error
+     * The default route of a transport ({@code OUTBOX_ROUTE_DEFAULT}): the template for events
+     * without a route, where {@code ${aggregatetype}} and {@code ${type}} are replaced; empty for none.
+     *
+     * @param defaultTemplate this transport's default, e.g. {@code ${aggregatetype}}
      */
-    public static Router parse(String routes, String defaultTemplate) {
+    public static Setting<String> routeDefault(String defaultTemplate) {
+        return template("routeDefault", "OUTBOX_ROUTE_DEFAULT", defaultTemplate,
+                "Destination of events without a route; `${aggregatetype}` and `${type}` are replaced. Empty for none.");
+    }
+
+    /** A destination template setting: checked for its placeholders. */
+    public static Setting<String> template(String property, String env, String defaultTemplate, String description) {
+        return Setting.text(property, env).defaultValue(defaultTemplate).check(Router::templateProblem)
+                .description(description).build();
+    }
+
+    /** The router of a transport's validated values. */
+    public static Router of(ConfigValues values, Setting<String> routeDefault) {
+        return of(values.get(ROUTES), values.get(routeDefault));
+    }
+
+    /**
+     * @param routes the routes as {@link #ROUTES} writes them, or null
+     * @param defaultTemplate the default template, or null or blank for none
+     * @throws OutboxException naming the setting, the rule and the value on a syntax error
+     */
+    public static Router of(String routes, String defaultTemplate) {
+        String problem = routes == null ? null : routesProblem(routes);
+        if (problem == null && defaultTemplate != null) {
+            problem = templateProblem(defaultTemplate);
+        }
+        if (problem != null) {
+            throw new OutboxException((routes != null && routesProblem(routes) != null ? ROUTES.env() : "the default route")
+                    + " " + problem);
+        }
         Map<String, String> parsed = new LinkedHashMap<>();
         if (routes != null && !routes.isBlank()) {
             for (String entry : routes.split(",")) {
                 String pair = entry.strip();
                 int eq = pair.indexOf('=');
-                String selector = eq < 0 ? "" : pair.substring(0, eq).strip();
-                String destination = eq < 0 ? "" : pair.substring(eq + 1).strip();
-                if (!SELECTOR.matcher(selector).matches() || destination.isEmpty()) {
-                    throw new OutboxException(ROUTES_KEY + " must be comma-separated AggregateType=destination or"
-                            + " AggregateType/EventType=destination pairs (was \"" + Redaction.urls(pair) + "\" in \""
-                            + Redaction.urls(routes) + "\")");
-                }
-                checkPlaceholders(ROUTES_KEY, destination);
-                if (parsed.put(selector, destination) != null) {
-                    throw new OutboxException(ROUTES_KEY + " routes " + selector + " twice (was \"" + Redaction.urls(routes)
-                            + "\")");
-                }
+                parsed.put(pair.substring(0, eq).strip(), pair.substring(eq + 1).strip());
             }
         }
         String template = defaultTemplate == null || defaultTemplate.isBlank() ? null : defaultTemplate.strip();
-        if (template != null) {
-            checkPlaceholders(DEFAULT_KEY, template);
-        }
         return new Router(parsed, template);
+    }
+
+    /** What is wrong with a routes value (without the key), or {@code null}. */
+    static String routesProblem(String routes) {
+        if (routes.isBlank()) {
+            return null;
+        }
+        Set<String> selectors = new HashSet<>();
+        for (String entry : routes.split(",")) {
+            String pair = entry.strip();
+            int eq = pair.indexOf('=');
+            String selector = eq < 0 ? "" : pair.substring(0, eq).strip();
+            String destination = eq < 0 ? "" : pair.substring(eq + 1).strip();
+            if (!SELECTOR.matcher(selector).matches() || destination.isEmpty()) {
+                return "must be comma-separated AggregateType=destination or AggregateType/EventType=destination pairs"
+                        + " (was \"" + Redaction.urls(pair) + "\" in \"" + Redaction.urls(routes) + "\")";
+            }
+            String problem = templateProblem(destination);
+            if (problem != null) {
+                return problem;
+            }
+            if (!selectors.add(selector)) {
+                return "routes " + selector + " twice (was \"" + Redaction.urls(routes) + "\")";
+            }
+        }
+        return null;
     }
 
     /**
@@ -82,7 +132,7 @@ public final class Router {
         }
         if (destination == null) {
             throw new OutboxException("no route for aggregate type " + m.aggregateType() + " and type " + m.type()
-                    + ": add it to " + ROUTES_KEY + " or set " + DEFAULT_KEY);
+                    + ": add it to " + ROUTES.env() + " or set OUTBOX_ROUTE_DEFAULT");
         }
         return expand(destination, m);
     }
@@ -101,16 +151,17 @@ public final class Router {
         return out.toString();
     }
 
-    private static void checkPlaceholders(String key, String template) {
+    /** What is wrong with a destination template (without the key), or {@code null}. */
+    static String templateProblem(String template) {
         Matcher p = PLACEHOLDER.matcher(template);
         while (p.find()) {
             if (!p.group(1).equals("aggregatetype") && !p.group(1).equals("type")) {
-                throw new OutboxException(key + " may only use ${aggregatetype} and ${type} (was \""
-                        + Redaction.urls(template) + "\")");
+                return "may only use ${aggregatetype} and ${type} (was \"" + Redaction.urls(template) + "\")";
             }
         }
         if (template.replaceAll("\\$\\{[a-z]+}", "").contains("${")) {
-            throw new OutboxException(key + " has an unclosed ${…} (was \"" + Redaction.urls(template) + "\")");
+            return "has an unclosed ${…} (was \"" + Redaction.urls(template) + "\")";
         }
+        return null;
     }
 }

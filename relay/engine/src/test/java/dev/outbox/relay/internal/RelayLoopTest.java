@@ -35,7 +35,7 @@ class RelayLoopTest {
     void durationsAreWrittenAsTheyAreConfigured() {
         assertThat(List.of(Duration.ofMillis(500), Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofHours(2),
                 Duration.ofDays(7), Duration.ofMillis(1500), Duration.ZERO, Duration.ofNanos(10))
-                .stream().map(dev.outbox.relay.spi.Durations::format).toList())
+                .stream().map(dev.outbox.relay.config.Durations::format).toList())
                 .containsExactly("500ms", "10s", "5m", "2h", "7d", "1500ms", "0ms", "PT0.00000001S");
     }
 

@@ -1,7 +1,7 @@
 package dev.outbox.relay.sidecar;
 
 import dev.outbox.core.OutboxException;
-import dev.outbox.relay.spi.Durations;
+import dev.outbox.relay.config.Durations;
 import java.time.Duration;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;

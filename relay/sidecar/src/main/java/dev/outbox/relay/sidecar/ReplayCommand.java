@@ -5,7 +5,7 @@ import dev.outbox.relay.ops.Operations;
 import dev.outbox.relay.ops.ProgressBar;
 import dev.outbox.relay.ops.ReplayRequest;
 import dev.outbox.relay.ops.ReplayResult;
-import dev.outbox.relay.spi.Durations;
+import dev.outbox.relay.config.Durations;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;

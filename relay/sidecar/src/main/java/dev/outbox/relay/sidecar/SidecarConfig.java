@@ -2,7 +2,7 @@ package dev.outbox.relay.sidecar;
 
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.RelayConfig;
-import dev.outbox.relay.spi.Durations;
+import dev.outbox.relay.config.Durations;
 import dev.outbox.relay.spi.TransportConfig;
 import dev.outbox.relay.spi.TransportFactory;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.outbox.relay.sidecar;
 
 import dev.outbox.relay.ops.StatusReport;
-import dev.outbox.relay.spi.Durations;
+import dev.outbox.relay.config.Durations;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import java.time.Duration;

@@ -14,15 +14,19 @@ import java.util.regex.Pattern;
  * Captures every line the code under test logs through {@link System.Logger}, stack traces
  * included, as {@code <time> <LEVEL> <logger> - <message>}. The relay's modules log through
  * {@code System.Logger}, whose default backend is {@code java.util.logging}: this attaches a
- * handler to its root logger at every level until {@link #close}. (The sidecar installs its own
- * console backend instead; its tests check that one directly.)
+ * handler to its root logger until {@link #close}, with the project's loggers ({@code dev.outbox})
+ * at every level and the others at their default (INFO): the JDBC driver, which logs through
+ * {@code java.util.logging} itself, would otherwise add server details to its messages. (The
+ * sidecar installs its own console backend instead; its tests check that one directly.)
  */
 public final class CapturedLogs implements AutoCloseable {
     /** The start of a log entry: time, level, logger name. */
     private static final Pattern ENTRY = Pattern.compile("\\S+ +[A-Z]+ +(\\S+) - ");
     private final StringBuilder buffer = new StringBuilder();
     private final Logger root = LogManager.getLogManager().getLogger("");
-    private final Level rootLevel = root.getLevel();
+    /** Held here: java.util.logging keeps loggers only weakly, and a collected one loses its level. */
+    private final Logger project = Logger.getLogger("dev.outbox");
+    private final Level projectLevel = project.getLevel();
     private final Handler handler = new Handler() {
         @Override
         public void publish(LogRecord record) {
@@ -53,7 +57,7 @@ public final class CapturedLogs implements AutoCloseable {
 
     private CapturedLogs() {
         handler.setLevel(Level.ALL);
-        root.setLevel(Level.ALL);
+        project.setLevel(Level.ALL);
         root.addHandler(handler);
     }
 
@@ -91,7 +95,7 @@ public final class CapturedLogs implements AutoCloseable {
     @Override
     public void close() {
         root.removeHandler(handler);
-        root.setLevel(rootLevel);
+        project.setLevel(projectLevel);
     }
 
     /** {@code t} with its causes and stack traces, as printed. */

@@ -1,11 +1,12 @@
 package dev.outbox.relay.transport.log;
 
+import dev.outbox.relay.config.ConfigModel;
+import dev.outbox.relay.config.ConfigValues;
 import dev.outbox.relay.spi.Transport;
-import dev.outbox.relay.spi.TransportConfig;
 import dev.outbox.relay.spi.TransportFactory;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * The {@code log} transport ({@code OUTBOX_TRANSPORT=log}, the sidecar's default): every event as a
@@ -31,12 +32,12 @@ public final class LogTransportFactory implements TransportFactory {
     }
 
     @Override
-    public Set<String> configKeys() {
-        return Set.of();
+    public ConfigModel config() {
+        return ConfigModel.of(name(), List.of());
     }
 
     @Override
-    public Transport create(TransportConfig config) {
+    public Transport create(ConfigValues values) {
         return new LogTransport(out != null ? out : System.out);
     }
 }

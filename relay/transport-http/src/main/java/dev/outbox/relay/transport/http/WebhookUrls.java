@@ -1,6 +1,6 @@
 package dev.outbox.relay.transport.http;
 
-import dev.outbox.relay.transport.Redaction;
+import dev.outbox.relay.config.Redaction;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;

@@ -3,7 +3,7 @@ package dev.outbox.relay.transport.kafka;
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.spi.TransportConfig;
 import dev.outbox.relay.transport.CloudEvent;
-import dev.outbox.relay.transport.Redaction;
+import dev.outbox.relay.config.Redaction;
 import dev.outbox.relay.transport.Router;
 import java.io.IOException;
 import java.io.Reader;

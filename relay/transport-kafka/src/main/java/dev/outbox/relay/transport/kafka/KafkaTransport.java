@@ -6,7 +6,7 @@ import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.transport.CloudEvent;
-import dev.outbox.relay.transport.Redaction;
+import dev.outbox.relay.config.Redaction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ import dev.outbox.core.OutboxException;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportConfig;
 import dev.outbox.relay.spi.TransportFactory;
-import dev.outbox.relay.transport.Redaction;
+import dev.outbox.relay.config.Redaction;
 import java.time.Duration;
 import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;

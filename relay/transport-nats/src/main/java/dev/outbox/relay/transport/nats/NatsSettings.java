@@ -3,7 +3,7 @@ package dev.outbox.relay.transport.nats;
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.spi.TransportConfig;
 import dev.outbox.relay.transport.CloudEvent;
-import dev.outbox.relay.transport.Redaction;
+import dev.outbox.relay.config.Redaction;
 import dev.outbox.relay.transport.Router;
 import java.net.URI;
 import java.net.URISyntaxException;

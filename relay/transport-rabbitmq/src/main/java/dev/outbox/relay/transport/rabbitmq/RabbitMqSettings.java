@@ -10,7 +10,7 @@ import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.URI_K
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.spi.TransportConfig;
 import dev.outbox.relay.transport.CloudEvent;
-import dev.outbox.relay.transport.Redaction;
+import dev.outbox.relay.config.Redaction;
 import dev.outbox.relay.transport.Router;
 import java.net.URI;
 import java.net.URISyntaxException;

@@ -13,7 +13,7 @@ import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
-import dev.outbox.relay.transport.Redaction;
+import dev.outbox.relay.config.Redaction;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;

@@ -1,11 +1,10 @@
-package dev.outbox.relay.spi;
+package dev.outbox.relay.config;
 
-import dev.outbox.core.OutboxException;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses configuration durations: {@code 250ms}, {@code 10s}, {@code 5m}, {@code 2h}, {@code 7d} or ISO-8601 ({@code PT10S}). */
+/** Durations as configuration writes them: {@code 250ms}, {@code 10s}, {@code 5m}, {@code 2h}, {@code 7d} or ISO-8601 ({@code PT10S}). */
 public final class Durations {
     private static final Pattern SIMPLE = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
@@ -28,8 +27,13 @@ public final class Durations {
         return millis + "ms";
     }
 
-    public static Duration parse(String key, String value) {
-        String text = value.trim();
+    /**
+     * Reads a duration.
+     *
+     * @throws IllegalArgumentException whose message says what is allowed and quotes the value
+     */
+    public static Duration parse(String value) {
+        String text = value.strip();
         Matcher m = SIMPLE.matcher(text);
         try {
             if (m.matches()) {
@@ -44,7 +48,7 @@ public final class Durations {
             }
             return Duration.parse(text);
         } catch (RuntimeException e) {
-            throw new OutboxException(key + " must be a duration such as 500ms, 10s, 5m, 2h, 7d or PT10S (was \""
+            throw new IllegalArgumentException("must be a duration such as 500ms, 10s, 5m, 2h, 7d or PT10S (was \""
                     + value + "\")", e);
         }
     }

@@ -1,6 +1,7 @@
-package dev.outbox.relay.transport;
+package dev.outbox.relay.config;
 
 import java.io.Serial;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -8,11 +9,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Keeps secrets out of what transports print: masks the credentials of URLs in a text, and
- * makes copies of client exceptions whose messages (and causes' messages) are masked, for use as
- * the cause of a {@link dev.outbox.relay.spi.TransportException}, so that a logged stack trace
- * does not print what the message leaves out. Broker clients quote their server URLs, user info
- * included, in their own error texts.
+ * The one implementation of secret masking: masks the credentials of URLs and of connection
+ * parameters in a text, scrubs known secret values, and makes copies of client exceptions whose
+ * messages (and causes' messages) are masked, for use as the cause of a
+ * {@link dev.outbox.relay.spi.TransportException}, so that a logged stack trace does not print
+ * what the message leaves out. Broker clients and the JDBC driver quote their server URLs, user
+ * info and parameters included, in their own error texts.
  */
 public final class Redaction {
     public static final String MASK = "****";
@@ -20,6 +22,18 @@ public final class Redaction {
     private static final Pattern USER_INFO = Pattern.compile("(?<=://)[^/@\\s,\"'\\[\\]]*@");
     /** The query of a URL, which may carry a token ({@code ?token=…}). */
     private static final Pattern QUERY = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://[^\\s?#\"']*)\\?[^\\s#\"',]*");
+    /** {@code password=…} and the like, as a JDBC URL or a connection string carries them. */
+    private static final Pattern SECRET_PARAMETER = Pattern.compile(
+            "(?i)\\b((?:ssl)?password|passwd|pwd|sslkey|sslpassword)=[^&;\\s]*");
+    /** {@code scheme://userinfo@}, to find the credential it carries. */
+    private static final Pattern URL_USERINFO = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://([^/?#@\\s,]*)@");
+    /** A query parameter's value of a URL. */
+    private static final Pattern URL_QUERY_VALUE = Pattern.compile("[?&;][^=&;#\\s,]*=([^&;#\\s,]*)");
+    /**
+     * Shortest credential taken from a URL that is not declared secret: a shorter query value
+     * ({@code ?format=json}) is more likely a setting, and masking it everywhere would garble logs.
+     */
+    static final int MIN_URL_CREDENTIAL = 8;
 
     private Redaction() {
     }
@@ -36,6 +50,33 @@ public final class Redaction {
         }
         String masked = QUERY.matcher(text).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + "?" + MASK));
         return userInfo(masked);
+    }
+
+    /** {@code text} with the value of every {@code password=}, {@code sslkey=}… parameter replaced by {@code ****}. */
+    public static String parameters(String text) {
+        return text == null ? null : SECRET_PARAMETER.matcher(text).replaceAll("$1=" + MASK);
+    }
+
+    /**
+     * The credentials the URLs in {@code text} carry (a user info's password or token, query
+     * values) of at least {@value #MIN_URL_CREDENTIAL} characters: for a value not declared
+     * secret that may still hold one (a broker or webhook URL).
+     */
+    public static List<String> urlCredentials(String text) {
+        List<String> found = new ArrayList<>();
+        Matcher userInfo = URL_USERINFO.matcher(text);
+        while (userInfo.find()) {
+            String info = userInfo.group(1);
+            found.add(info.substring(info.indexOf(':') + 1));
+        }
+        if (text.contains("://")) {
+            Matcher query = URL_QUERY_VALUE.matcher(text);
+            while (query.find()) {
+                found.add(query.group(1));
+            }
+        }
+        found.removeIf(c -> c.length() < MIN_URL_CREDENTIAL);
+        return found;
     }
 
     /** {@code text} with every secret of at least 3 characters replaced by {@code ****}, then {@link #urls} masked. */
