@@ -45,7 +45,9 @@ public final class ConfigReader {
             }
         }
         if (problems.size() > before) {
-            return Optional.empty(); // rules would compare against values that were rejected
+            // Rules would compare against values that were rejected; missing ones are still worth saying.
+            problems.addAll(ConfigValues.missing(model, values, Naming.ENVIRONMENT));
+            return Optional.empty();
         }
         problems.addAll(ConfigValues.problems(model, values, Naming.ENVIRONMENT));
         return problems.size() > before ? Optional.empty() : Optional.of(ConfigValues.of(model, values));

@@ -52,7 +52,7 @@ public final class ConfigValues {
         for (Setting<?> s : model.settings()) {
             Object v = values.containsKey(s) ? values.get(s) : s.defaultValue().orElse(null);
             if (v != null) {
-                shown.put(s.env(), Redaction.urls(s.formatObject(v)));
+                shown.put(s.env(), Redaction.shown(s.formatObject(v)));
             }
         }
         return shown;
@@ -79,14 +79,20 @@ public final class ConfigValues {
         return model.name() + shown();
     }
 
-    /** Problems of required settings left unset and of the model's rules, named as {@code naming} says. */
-    static List<String> problems(ConfigModel model, Map<Setting<?>, Object> values, Naming naming) {
+    /** Problems of required settings left unset, named as {@code naming} says. */
+    static List<String> missing(ConfigModel model, Map<Setting<?>, Object> values, Naming naming) {
         List<String> problems = new ArrayList<>();
         for (Setting<?> s : model.settings()) {
             if (s.required() && !values.containsKey(s)) {
                 problems.add(s.name(naming) + " is required: " + s.description());
             }
         }
+        return problems;
+    }
+
+    /** Problems of required settings left unset and, if none, of the model's rules, named as {@code naming} says. */
+    static List<String> problems(ConfigModel model, Map<Setting<?>, Object> values, Naming naming) {
+        List<String> problems = missing(model, values, naming);
         if (problems.isEmpty()) {
             ConfigValues candidate = new ConfigValues(model, values);
             for (Rule rule : model.rules()) {

@@ -29,6 +29,8 @@ public final class Redaction {
     private static final Pattern URL_USERINFO = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://([^/?#@\\s,]*)@");
     /** A query parameter's value of a URL. */
     private static final Pattern URL_QUERY_VALUE = Pattern.compile("[?&;][^=&;#\\s,]*=([^&;#\\s,]*)");
+    /** The same, keeping the name: {@code ?token=}. */
+    private static final Pattern URL_QUERY_NAME = Pattern.compile("([?&;][^=&;#\\s,]*=)[^&;#\\s,]*");
     /**
      * Shortest credential taken from a URL that is not declared secret: a shorter query value
      * ({@code ?format=json}) is more likely a setting, and masking it everywhere would garble logs.
@@ -50,6 +52,37 @@ public final class Redaction {
         }
         String masked = QUERY.matcher(text).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + "?" + MASK));
         return userInfo(masked);
+    }
+
+    /**
+     * {@code text} with the credentials of its URLs masked but their shape kept, for showing
+     * configuration: the password of {@code scheme://user:password@} (a bare token entirely) and
+     * the value of every query parameter ({@code ?token=****&format=****}).
+     */
+    public static String credentials(String text) {
+        Matcher userInfo = URL_USERINFO.matcher(text);
+        StringBuilder masked = new StringBuilder();
+        while (userInfo.find()) {
+            String info = userInfo.group(1);
+            int colon = info.indexOf(':');
+            String shown = colon < 0 ? MASK : info.substring(0, colon + 1) + MASK;
+            userInfo.appendReplacement(masked, Matcher.quoteReplacement(
+                    text.substring(userInfo.start(), userInfo.start(1)) + shown + "@"));
+        }
+        userInfo.appendTail(masked);
+        if (!masked.toString().contains("://")) {
+            return masked.toString();
+        }
+        return URL_QUERY_NAME.matcher(masked).replaceAll("$1" + Matcher.quoteReplacement(MASK));
+    }
+
+    /**
+     * A configuration value as {@code describe()} and {@code status} show it: a JDBC URL with its
+     * password parameters masked (its other parameters are settings: user, sslmode), any other
+     * value with {@link #credentials} masked.
+     */
+    public static String shown(String value) {
+        return value.startsWith("jdbc:") ? parameters(value) : credentials(parameters(value));
     }
 
     /** {@code text} with the value of every {@code password=}, {@code sslkey=}… parameter replaced by {@code ****}. */
@@ -81,6 +114,11 @@ public final class Redaction {
 
     /** {@code text} with every secret of at least 3 characters replaced by {@code ****}, then {@link #urls} masked. */
     public static String scrub(String text, Collection<String> secrets) {
+        return urls(values(text, secrets));
+    }
+
+    /** {@code text} with every secret value of at least 3 characters replaced by {@code ****}; nothing else changed. */
+    public static String values(String text, Collection<String> secrets) {
         if (text == null) {
             return null;
         }
@@ -90,7 +128,7 @@ public final class Redaction {
                 result = result.replace(secret, MASK);
             }
         }
-        return urls(result);
+        return result;
     }
 
     /** A scrubber for {@link #copy}: {@link #scrub(String, Collection)} with these secrets. */

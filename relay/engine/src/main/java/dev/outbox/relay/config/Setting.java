@@ -86,11 +86,11 @@ public final class Setting<T> {
         return new Builder<>(property, env, "text", String::strip, Function.identity());
     }
 
-    /** One of {@code choices} (any case on input, stored in lower case). */
+    /** One of {@code choices}, in any case on input; the value is the choice as declared. */
     public static Builder<String> choice(String property, String env, List<String> choices) {
         List<String> allowed = List.copyOf(choices);
-        return new Builder<>(property, env, String.join(" | ", allowed), raw -> raw.strip().toLowerCase(Locale.ROOT),
-                Function.identity())
+        return new Builder<>(property, env, String.join(" | ", allowed), raw -> allowed.stream()
+                .filter(c -> c.equalsIgnoreCase(raw.strip())).findFirst().orElse(raw.strip()), Function.identity())
                 .check(v -> allowed.contains(v) ? null : "must be one of " + String.join(", ", allowed)
                         + " (was \"" + v + "\")");
     }

@@ -75,7 +75,7 @@ public final class Router {
             problem = templateProblem(defaultTemplate);
         }
         if (problem != null) {
-            throw new OutboxException((routes != null && routesProblem(routes) != null ? ROUTES.env() : "the default route")
+            throw new OutboxException((routes != null && routesProblem(routes) != null ? ROUTES.env() : "OUTBOX_ROUTE_DEFAULT")
                     + " " + problem);
         }
         Map<String, String> parsed = new LinkedHashMap<>();

@@ -19,7 +19,7 @@ class RouterTest {
 
     @Test
     void typeRouteWinsOverAggregateRouteWhichWinsOverTheDefault() {
-        Router router = Router.parse("Order=orders, Order/OrderCancelled=order-cancellations", "events.${aggregatetype}");
+        Router router = Router.of("Order=orders, Order/OrderCancelled=order-cancellations", "events.${aggregatetype}");
         assertThat(router.destination(event("Order", "OrderPlaced"))).isEqualTo("orders");
         assertThat(router.destination(event("Order", "OrderCancelled"))).isEqualTo("order-cancellations");
         assertThat(router.destination(event("Customer", "CustomerMoved"))).isEqualTo("events.Customer");
@@ -27,13 +27,13 @@ class RouterTest {
 
     @Test
     void defaultTemplateExpandsAggregateTypeAndType() {
-        assertThat(Router.parse(null, "${aggregatetype}.${type}").destination(event("Order", "OrderPlaced")))
+        assertThat(Router.of(null, "${aggregatetype}.${type}").destination(event("Order", "OrderPlaced")))
                 .isEqualTo("Order.OrderPlaced");
     }
 
     @Test
     void eventWithoutRouteAndWithoutDefaultIsAClearError() {
-        Router router = Router.parse("Order=orders", null);
+        Router router = Router.of("Order=orders", null);
         assertThatThrownBy(() -> router.destination(event("Customer", "CustomerMoved")))
                 .isInstanceOf(OutboxException.class)
                 .hasMessageContaining("no route for aggregate type Customer")
@@ -43,17 +43,17 @@ class RouterTest {
     @ParameterizedTest
     @ValueSource(strings = {"Order", "=orders", "Order=", "Order/A/B=x", "Order=a,Order=b"})
     void rejectsMalformedRoutes(String routes) {
-        assertThatThrownBy(() -> Router.parse(routes, null))
+        assertThatThrownBy(() -> Router.of(routes, null))
                 .isInstanceOf(OutboxException.class)
                 .hasMessageStartingWith("OUTBOX_ROUTES");
     }
 
     @Test
     void rejectsUnknownPlaceholders() {
-        assertThatThrownBy(() -> Router.parse(null, "${aggregateid}"))
+        assertThatThrownBy(() -> Router.of(null, "${aggregateid}"))
                 .isInstanceOf(OutboxException.class)
                 .hasMessage("OUTBOX_ROUTE_DEFAULT may only use ${aggregatetype} and ${type} (was \"${aggregateid}\")");
-        assertThatThrownBy(() -> Router.parse(null, "x.${type"))
+        assertThatThrownBy(() -> Router.of(null, "x.${type"))
                 .isInstanceOf(OutboxException.class).hasMessageContaining("unclosed");
     }
 }

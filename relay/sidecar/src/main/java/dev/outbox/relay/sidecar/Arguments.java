@@ -1,6 +1,5 @@
 package dev.outbox.relay.sidecar;
 
-import dev.outbox.core.OutboxException;
 import dev.outbox.relay.config.Durations;
 import java.time.Duration;
 import picocli.CommandLine.ITypeConverter;
@@ -53,8 +52,8 @@ final class Arguments {
                 + " such as 500ms, 10s, 5m, 2h, 7d or PT10S (was \"" + value + "\")";
         Duration d;
         try {
-            d = Durations.parse("value", value);
-        } catch (OutboxException e) {
+            d = Durations.parse(value);
+        } catch (IllegalArgumentException e) {
             throw new TypeConversionException(rule);
         }
         if (d.isNegative() || positive && d.isZero()) {

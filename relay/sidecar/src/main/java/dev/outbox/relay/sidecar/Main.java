@@ -75,6 +75,11 @@ public final class Main implements Callable<Integer> {
         CommandLine commandLine = new CommandLine(new Main(), new Factory(context));
         commandLine.setOut(new PrintWriter(context.out(), true, Charset.defaultCharset()));
         commandLine.setErr(new PrintWriter(context.err(), true, Charset.defaultCharset()));
+        // The key list comes from the declarations (sidecar, relay, each installed transport).
+        commandLine.getSubcommands().get("run").getCommandSpec().usageMessage().footer(
+                "%nConfiguration (environment variables; the same keys in the --config file; env wins;"
+                        + " unknown OUTBOX_* keys are errors; durations: 500ms, 10s, 5m, 2h, 7d or PT10S):%n"
+                        + SidecarConfig.help(context.transports()).replace("%", "%%"));
         return commandLine.execute(args);
     }
 

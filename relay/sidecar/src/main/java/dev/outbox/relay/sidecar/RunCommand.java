@@ -27,17 +27,7 @@ import picocli.CommandLine.Option;
             "0:stopped cleanly after SIGTERM/SIGINT",
             "1:runtime failure (e.g. HTTP port in use)",
             "2:invalid command line",
-            "3:invalid configuration (one `configuration error:` line per problem on stderr)"},
-        footer = {"%nConfiguration (environment variables; the same keys in the --config file; env wins):",
-            "  OUTBOX_JDBC_URL (required), OUTBOX_JDBC_USER, OUTBOX_JDBC_PASSWORD or OUTBOX_JDBC_PASSWORD_FILE,",
-            "  OUTBOX_TRANSPORT (default log) and the transport's own keys (secrets also as <KEY>_FILE),",
-            "  OUTBOX_SCHEMA, OUTBOX_INSTANCE_NAME, OUTBOX_BATCH_SIZE, OUTBOX_BATCH_MAX_BYTES, OUTBOX_MIN_POLL_INTERVAL,",
-            "  OUTBOX_MAX_POLL_INTERVAL, OUTBOX_LISTEN_NOTIFY, OUTBOX_MAX_ATTEMPTS, OUTBOX_MAX_NON_RETRYABLE_ATTEMPTS,",
-            "  OUTBOX_BACKOFF_BASE, OUTBOX_BACKOFF_CAP, OUTBOX_SEND_TIMEOUT, OUTBOX_SHUTDOWN_TIMEOUT, OUTBOX_RETENTION,",
-            "  OUTBOX_PURGE_INTERVAL, OUTBOX_PURGE_BATCH_SIZE, OUTBOX_REBALANCE_INTERVAL (durations: 500ms, 10s, 5m, PT10S),",
-            "  OUTBOX_HTTP_ENABLED (true), OUTBOX_HTTP_HOST (0.0.0.0), OUTBOX_HTTP_PORT (9400; 0 = any free port),",
-            "  OUTBOX_LOG_FORMAT (text|json), OUTBOX_LOG_LEVEL (DEBUG|INFO|WARN|ERROR), OUTBOX_POOL_SIZE (3, 2..20),",
-            "  OUTBOX_CONFIG_FILE (instead of --config). Unknown OUTBOX_* keys are errors."})
+            "3:invalid configuration (one `configuration error:` line per problem on stderr)"})
 final class RunCommand implements Callable<Integer> {
     private static final System.Logger LOG = System.getLogger("dev.outbox.relay.sidecar");
     private static final String SLF4J_PROVIDER = "slf4j.provider";
@@ -75,10 +65,10 @@ final class RunCommand implements Callable<Integer> {
 
         Transport transport;
         try {
-            transport = config.transport().create(config.transportConfig());
+            transport = config.transport().create(config.transportValues());
         } catch (OutboxException e) {
             context.err().println("configuration error: transport " + config.transport().name() + ": "
-                    + config.redact(SidecarConfig.maskUrls(e.getMessage())));
+                    + config.redact(e.getMessage()));
             context.err().flush();
             return Main.EXIT_CONFIGURATION;
         }

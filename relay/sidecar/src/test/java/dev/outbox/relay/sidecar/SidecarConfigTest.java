@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.spi.Transport;
-import dev.outbox.relay.spi.TransportConfig;
+import dev.outbox.relay.config.ConfigModel;
+import dev.outbox.relay.config.ConfigValues;
+import dev.outbox.relay.config.Redaction;
+import dev.outbox.relay.config.Setting;
 import dev.outbox.relay.spi.TransportFactory;
 import dev.outbox.relay.transport.log.LogTransportFactory;
 import java.io.ByteArrayOutputStream;
@@ -29,6 +32,10 @@ class SidecarConfigTest {
     private static final String SECRET = "s3cr3t-Pa55word";
 
     /** A second installed transport with keys and a secret, like kafka would be. */
+    private static final Setting<String> SERVERS = Setting.text("kafka.bootstrapServers",
+            "OUTBOX_KAFKA_BOOTSTRAP_SERVERS").required().description("brokers").build();
+    private static final Setting<String> SASL_PASSWORD = Setting.text("kafka.saslPassword",
+            "OUTBOX_KAFKA_SASL_PASSWORD").secret().description("password").build();
     private static final TransportFactory KAFKA = new TransportFactory() {
         @Override
         public String name() {
@@ -36,20 +43,14 @@ class SidecarConfigTest {
         }
 
         @Override
-        public Set<String> configKeys() {
-            return Set.of("OUTBOX_KAFKA_BOOTSTRAP_SERVERS", "OUTBOX_KAFKA_SASL_PASSWORD");
+        public ConfigModel config() {
+            return ConfigModel.of("kafka", List.of(SERVERS, SASL_PASSWORD));
         }
 
         @Override
-        public Set<String> secretKeys() {
-            return Set.of("OUTBOX_KAFKA_SASL_PASSWORD");
-        }
-
-        @Override
-        public Transport create(TransportConfig config) {
-            String servers = config.require("OUTBOX_KAFKA_BOOTSTRAP_SERVERS");
-            throw new OutboxException("cannot reach " + servers + " with password "
-                    + config.get("OUTBOX_KAFKA_SASL_PASSWORD").orElse("-"));
+        public Transport create(ConfigValues values) {
+            throw new OutboxException("cannot reach " + values.get(SERVERS) + " with password "
+                    + values.find(SASL_PASSWORD).orElse("-"));
         }
     };
     private static final List<TransportFactory> TRANSPORTS = List.of(new LogTransportFactory(), KAFKA);
@@ -112,7 +113,7 @@ class SidecarConfigTest {
 
     @Test
     void rejectsMissingJdbcUrl() {
-        assertConfigurationError(Map.of(), "OUTBOX_JDBC_URL is required (e.g. jdbc:postgresql://db:5432/app)");
+        assertConfigurationError(Map.of(), "OUTBOX_JDBC_URL is required: " + SidecarConfig.JDBC_URL.description());
     }
 
     @Test
@@ -228,8 +229,8 @@ class SidecarConfigTest {
         SidecarConfig config = load(Map.of("OUTBOX_JDBC_URL", URL, "OUTBOX_TRANSPORT", "kafka",
                 "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", "k:9092", "OUTBOX_KAFKA_SASL_PASSWORD_FILE", file.toString()));
 
-        assertThat(config.transportConfig().require("OUTBOX_KAFKA_BOOTSTRAP_SERVERS")).isEqualTo("k:9092");
-        assertThat(config.transportConfig().require("OUTBOX_KAFKA_SASL_PASSWORD")).isEqualTo(SECRET);
+        assertThat(config.transportValues().get(SERVERS)).isEqualTo("k:9092");
+        assertThat(config.transportValues().get(SASL_PASSWORD)).isEqualTo(SECRET);
         assertThat(config.describe()).contains("OUTBOX_KAFKA_SASL_PASSWORD=****").doesNotContain(SECRET);
     }
 
@@ -239,11 +240,11 @@ class SidecarConfigTest {
 
         assertThat(code).isEqualTo(Main.EXIT_CONFIGURATION);
         assertThat(stderr().lines()).containsExactlyInAnyOrder(
-                "configuration error: OUTBOX_JDBC_URL is required (e.g. jdbc:postgresql://db:5432/app)",
+                "configuration error: OUTBOX_JDBC_URL is required: " + SidecarConfig.JDBC_URL.description(),
                 "configuration error: OUTBOX_BATCH_SIZE must be between 1 and 10000 (was 0)",
                 "configuration error: OUTBOX_BACKOFF_CAP must be a duration such as 500ms, 10s, 5m, 2h, 7d or PT10S"
                         + " (was \"forever\")",
-                "configuration error: OUTBOX_LOG_FORMAT must be text or json (was \"xml\")");
+                "configuration error: OUTBOX_LOG_FORMAT must be one of text, json (was \"xml\")");
     }
 
     @Test
@@ -274,9 +275,9 @@ class SidecarConfigTest {
 
     @Test
     void masksPasswordParametersOfTheJdbcUrl() {
-        assertThat(SidecarConfig.maskUrl("jdbc:postgresql://h/db?user=u&password=p%40ss&ssl=true"))
+        assertThat(Redaction.parameters("jdbc:postgresql://h/db?user=u&password=p%40ss&ssl=true"))
                 .isEqualTo("jdbc:postgresql://h/db?user=u&password=****&ssl=true");
-        assertThat(SidecarConfig.maskUrl("jdbc:postgresql://h/db?sslpassword=x")).isEqualTo(
+        assertThat(Redaction.parameters("jdbc:postgresql://h/db?sslpassword=x")).isEqualTo(
                 "jdbc:postgresql://h/db?sslpassword=****");
     }
 
@@ -315,7 +316,7 @@ class SidecarConfigTest {
         assertThat(config.describe()).doesNotContain(SECRET)
                 .contains("OUTBOX_JDBC_URL=" + URL + "?user=app&sslpassword=****")
                 .contains("nats://app:****@h:4222,https://h/hook?token=****&format=****&x=****");
-        assertThat(SidecarConfig.maskUrls("nats://" + SECRET + "@h:4222 redis://:" + SECRET + "@r:6379/0"))
+        assertThat(Redaction.credentials("nats://" + SECRET + "@h:4222 redis://:" + SECRET + "@r:6379/0"))
                 .isEqualTo("nats://****@h:4222 redis://:****@r:6379/0");
         // The credentials are masked wherever they appear (a client's error text); short query values are not.
         assertThat(config.redact("cannot connect to [nats://app:" + SECRET + "@h:4222] format=json"))

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * environment the relay would have started with, which the real configuration parser then reads.
  */
 class TryRelayScriptTest {
-    private static final Path SCRIPT = Path.of("..", "scripts", "try-relay").toAbsolutePath().normalize();
+    private static final Path SCRIPT = Path.of("..", "..", "scripts", "try-relay").toAbsolutePath().normalize();
 
     @TempDir
     Path bin;
@@ -46,7 +46,7 @@ class TryRelayScriptTest {
         Map<String, String> env = new TreeMap<>();
         Files.readAllLines(seen, StandardCharsets.UTF_8).stream().filter(l -> l.startsWith("OUTBOX_"))
                 .forEach(l -> env.put(l.substring(0, l.indexOf('=')), l.substring(l.indexOf('=') + 1)));
-        assertThat(env.get(SidecarConfig.JDBC_URL)).contains("/my_demo?");
+        assertThat(env.get(SidecarConfig.JDBC_URL.env())).contains("/my_demo?");
         assertThatCode(() -> SidecarConfig.load(env, null, TransportPlugins.installed()))
                 .as("the relay's configuration check of %s", env).doesNotThrowAnyException();
     }

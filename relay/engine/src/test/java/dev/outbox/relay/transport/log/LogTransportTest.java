@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
-import dev.outbox.relay.spi.TransportConfig;
+import dev.outbox.relay.config.ConfigReader;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
@@ -80,8 +80,8 @@ class LogTransportTest {
                 .map(ServiceLoader.Provider::get).filter(f -> f.name().equals("log")).findFirst();
 
         assertThat(factory).isPresent();
-        assertThat(factory.get().configKeys()).isEmpty();
-        assertThat(new LogTransportFactory(out).create(new TransportConfig(Map.of()))).isInstanceOf(LogTransport.class);
+        assertThat(factory.get().config().settings()).isEmpty();
+        assertThat(new LogTransportFactory(out).create(ConfigReader.require(new LogTransportFactory(out).config(), Map.of()))).isInstanceOf(LogTransport.class);
     }
 
     private static OutboxMessage message(String aggregateType, String aggregateId, String type, String payload,

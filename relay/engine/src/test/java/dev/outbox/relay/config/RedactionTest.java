@@ -1,4 +1,4 @@
-package dev.outbox.relay.transport;
+package dev.outbox.relay.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
