@@ -103,7 +103,8 @@ final class RunCommand implements Callable<Integer> {
         try (sidecar) {
             LOG.log(Level.INFO, "sidecar started {0}", LogFields.of(
                     "instance", config.relayConfig().instanceName(), "transport", config.transport().name(),
-                    "http_port", sidecar.httpPort(), "settings", config.describe()));
+                    "transport_from", TransportPlugins.origin(config.transport()), "http_port", sidecar.httpPort(),
+                    "settings", config.describe()));
             awaitStop();
             LOG.log(Level.INFO, "sidecar stopping {0}", LogFields.of("instance", config.relayConfig().instanceName()));
         }

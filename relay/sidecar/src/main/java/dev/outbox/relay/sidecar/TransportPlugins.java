@@ -24,6 +24,8 @@ import java.util.stream.Stream;
 final class TransportPlugins {
     /** The folder beside relay.jar that holds one folder of jars per transport. */
     static final String DIRECTORY = "transports";
+    /** Names each folder's class loader, so that {@link #origin} can tell where a transport came from. */
+    private static final String LOADER_PREFIX = "transport-";
 
     private TransportPlugins() {
     }
@@ -47,7 +49,7 @@ final class TransportPlugins {
         }
         try (Stream<Path> folders = Files.list(directory)) {
             for (Path folder : folders.filter(Files::isDirectory).sorted().toList()) {
-                ClassLoader loader = new URLClassLoader("transport-" + folder.getFileName(), jars(folder),
+                ClassLoader loader = new URLClassLoader(LOADER_PREFIX + folder.getFileName(), jars(folder),
                         TransportPlugins.class.getClassLoader());
                 // The loader also sees its parent's providers; keep only the folder's own.
                 ServiceLoader.load(TransportFactory.class, loader).stream()
@@ -58,6 +60,13 @@ final class TransportPlugins {
             throw new OutboxException("cannot read the transports folder " + directory + " (" + e + ")", e);
         }
         return found;
+    }
+
+    /** Where {@code factory} was loaded from: {@code transports/<folder>} or {@code class path}. */
+    static String origin(TransportFactory factory) {
+        String loader = factory.getClass().getClassLoader().getName();
+        return loader != null && loader.startsWith(LOADER_PREFIX)
+                ? DIRECTORY + "/" + loader.substring(LOADER_PREFIX.length()) : "class path";
     }
 
     private static URL[] jars(Path folder) throws IOException {

@@ -1,0 +1,200 @@
+package dev.outbox.relay.distribution;
+
+import static dev.outbox.relay.testing.Events.awaitAllPublished;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.rabbitmq.client.BuiltinExchangeType;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.sun.net.httpserver.HttpServer;
+import dev.outbox.relay.testing.Events;
+import dev.outbox.relay.testing.RelayDatabase;
+import dev.outbox.testing.TestDatabase;
+import io.nats.client.Nats;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import redis.clients.jedis.RedisClient;
+
+/**
+ * The distribution as operators run it: {@code java -jar relay.jar run}, configured only by
+ * environment variables, with each transport loaded from its own {@code transports/<name>/}
+ * folder, and only that one: the other transports' client classes are never loaded. Delivery is
+ * proven by the database (an event is marked published only after the broker acknowledged it);
+ * each transport's contract suite checks what the broker received.
+ */
+class DistributionIT {
+    static final Path RELAY_JAR = Path.of("target", "outbox-relay", "relay.jar");
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    /** Package prefixes of every transport's client, to prove that only the selected one is loaded. */
+    private static final Map<String, String> CLIENTS = Map.of("kafka", "org.apache.kafka.", "rabbitmq",
+            "com.rabbitmq.", "nats", "io.nats.", "redis", "redis.clients.");
+
+    @RegisterExtension
+    final RelayDatabase fixture = new RelayDatabase();
+    private TestDatabase db;
+    private String destination;
+
+    @BeforeEach
+    void setUp() {
+        db = fixture.db();
+        destination = "dist" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"log", "kafka", "rabbitmq", "nats", "redis", "http"})
+    void eachTransportRunsFromItsOwnFolderConfiguredOnlyByEnvironmentVariables(String transport, @TempDir Path dir)
+            throws Exception {
+        assertThat(RELAY_JAR).as("the distribution is built by the package phase").exists();
+        assertThat(RELAY_JAR.resolveSibling("transports").resolve(transport).toFile().isDirectory())
+                .as("transports/%s exists", transport).isEqualTo(!transport.equals("log"));
+        Map<String, String> env = new HashMap<>(destination(transport));
+        env.put("OUTBOX_TRANSPORT", transport);
+        env.put("OUTBOX_ROUTE_DEFAULT", env.getOrDefault("OUTBOX_ROUTE_DEFAULT", destination));
+        for (int i = 0; i < 30; i++) {
+            db.execute("INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload) VALUES ('" + destination
+                    + "', 'k" + (i % 3) + "', 'Placed', '{\"n\": " + i + "}')");
+        }
+        Path classes = dir.resolve("classes.log");
+        Path log = dir.resolve("sidecar.log");
+        Process sidecar = start(env, classes, log);
+        try {
+            awaitAllPublished(db, WAIT);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + Files.readString(log), e);
+        } finally {
+            sidecar.destroy(); // SIGTERM: a clean stop
+            assertThat(sidecar.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(sidecar.exitValue()).as(Files.readString(log)).isZero();
+        assertThat(Files.readString(log)).contains("transport=" + transport,
+                "transport_from=" + (transport.equals("log") ? "class path" : "transports/" + transport));
+        String loaded = Files.readString(classes);
+        CLIENTS.forEach((name, prefix) -> assertThat(loaded.contains(" " + prefix))
+                .as("classes of %s's client loaded while running %s", name, transport)
+                .isEqualTo(name.equals(transport)));
+    }
+
+    private Process start(Map<String, String> env, Path classes, Path log) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-Xlog:class+load=info:file=" + classes,
+                "-jar", RELAY_JAR.toString(), "run")
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().keySet().removeIf(k -> k.startsWith("OUTBOX_"));
+        builder.environment().putAll(env);
+        builder.environment().put("OUTBOX_JDBC_URL", db.jdbcUrl() + "&options=-c%20role%3Doutbox_relay");
+        builder.environment().put("OUTBOX_HTTP_PORT", "0");
+        builder.environment().put("OUTBOX_MAX_POLL_INTERVAL", "50ms");
+        return builder.start();
+    }
+
+    /** Creates the destination where the broker needs one, and returns the transport's keys. */
+    private Map<String, String> destination(String transport) throws Exception {
+        return switch (transport) {
+            case "log" -> Map.of();
+            case "kafka" -> {
+                String bootstrap = required("OUTBOX_TEST_KAFKA_BOOTSTRAP", "bash .ci/kafka.sh start");
+                Properties p = new Properties();
+                p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+                try (Admin admin = Admin.create(p)) {
+                    admin.createTopics(List.of(new NewTopic(destination, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+                }
+                yield Map.of("OUTBOX_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+            }
+            case "rabbitmq" -> {
+                String uri = required("OUTBOX_TEST_RABBITMQ_URI", ".ci/services.sh");
+                ConnectionFactory factory = new ConnectionFactory();
+                factory.setUri(uri);
+                try (Connection c = factory.newConnection(); Channel ch = c.createChannel()) {
+                    ch.exchangeDeclare(destination, BuiltinExchangeType.TOPIC, false, true, null);
+                    ch.queueDeclare(destination, false, false, true, null);
+                    ch.queueBind(destination, destination, "#");
+                }
+                yield Map.of("OUTBOX_RABBITMQ_URI", uri);
+            }
+            case "nats" -> {
+                String url = required("OUTBOX_TEST_NATS_URL", ".ci/services.sh");
+                try (io.nats.client.Connection c = Nats.connect(url)) {
+                    c.jetStreamManagement().addStream(StreamConfiguration.builder().name(destination)
+                            .subjects(destination).storageType(StorageType.Memory).build());
+                }
+                yield Map.of("OUTBOX_NATS_URL", url);
+            }
+            case "redis" -> Map.of("OUTBOX_REDIS_URL", required("OUTBOX_TEST_REDIS_URL", ".ci/services.sh"));
+            case "http" -> {
+                HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+                server.createContext("/", exchange -> {
+                    exchange.getRequestBody().readAllBytes();
+                    exchange.sendResponseHeaders(204, -1);
+                    exchange.close();
+                });
+                server.start();
+                cleanups.add(() -> server.stop(0));
+                yield Map.of("OUTBOX_ROUTE_DEFAULT", "http://127.0.0.1:" + server.getAddress().getPort() + "/events",
+                        "OUTBOX_WEBHOOK_SECRETS", "whsec_" + java.util.Base64.getEncoder()
+                                .encodeToString("distribution-test-secret".getBytes(StandardCharsets.UTF_8)));
+            }
+            default -> throw new IllegalArgumentException(transport);
+        };
+    }
+
+    private final List<Runnable> cleanups = new java.util.ArrayList<>();
+
+    @org.junit.jupiter.api.AfterEach
+    void cleanUp() throws Exception {
+        cleanups.forEach(Runnable::run);
+        String redis = System.getenv("OUTBOX_TEST_REDIS_URL");
+        if (redis != null) {
+            try (RedisClient client = RedisClient.create(redis)) {
+                client.del(destination);
+            }
+        }
+        String nats = System.getenv("OUTBOX_TEST_NATS_URL");
+        if (nats != null) {
+            try (io.nats.client.Connection c = Nats.connect(nats)) {
+                try {
+                    c.jetStreamManagement().deleteStream(destination);
+                } catch (io.nats.client.JetStreamApiException e) {
+                    // not created by this test
+                }
+            }
+        }
+        String kafka = System.getenv("OUTBOX_TEST_KAFKA_BOOTSTRAP");
+        if (kafka != null) {
+            Properties p = new Properties();
+            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+            try (Admin admin = Admin.create(p)) {
+                admin.deleteTopics(List.of(destination)).all().get(60, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                // not created by this test
+            }
+        }
+    }
+
+    private static String required(String key, String how) {
+        String value = System.getenv(key);
+        if (value == null || value.isBlank()) {
+            throw new AssertionError(key + " is not set: start the service (" + how + ") and set it");
+        }
+        return value;
+    }
+}
