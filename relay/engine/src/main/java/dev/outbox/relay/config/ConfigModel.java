@@ -57,13 +57,14 @@ public record ConfigModel(String name, List<Setting<?>> settings, List<Rule> rul
         return keys;
     }
 
-    /** The README's table of these settings: key, default, description (required and secret marked). */
+    /** The README's table of these settings: key, default, allowed values, description (required and secret marked). */
     public String markdownTable() {
-        StringBuilder t = new StringBuilder("| Key | Default | Description |\n|---|---|---|\n");
+        StringBuilder t = new StringBuilder("| Key | Default | Allowed | Description |\n|---|---|---|---|\n");
         for (Setting<?> s : settings) {
             String shown = s.shownDefault();
             t.append("| `").append(s.env()).append("` | ")
                     .append(s.required() ? "required" : shown.isEmpty() ? "" : "`" + shown + "`").append(" | ")
+                    .append(s.allowed().replace("|", "\\|")).append(" | ")
                     .append(s.description().replace("|", "\\|"))
                     .append(s.secret() ? " Secret: never shown; or from the file named by `" + s.env()
                             + ConfigReader.FILE_SUFFIX + "`." : "")

@@ -40,6 +40,26 @@ public final class Setting<T> {
     @FunctionalInterface
     public interface Check<T> {
         String problem(T value);
+
+        /** What the rule allows, for docs ({@code 1–10000}), or {@code null} if it says nothing short. */
+        default String allowed() {
+            return null;
+        }
+
+        /** A check that describes what it allows as {@code allowed}. */
+        static <T> Check<T> described(String allowed, Check<T> check) {
+            return new Check<>() {
+                @Override
+                public String problem(T value) {
+                    return check.problem(value);
+                }
+
+                @Override
+                public String allowed() {
+                    return allowed;
+                }
+            };
+        }
     }
 
     private Setting(Builder<T> b) {
@@ -91,8 +111,8 @@ public final class Setting<T> {
         List<String> allowed = List.copyOf(choices);
         return new Builder<>(property, env, String.join(" | ", allowed), raw -> allowed.stream()
                 .filter(c -> c.equalsIgnoreCase(raw.strip())).findFirst().orElse(raw.strip()), Function.identity())
-                .check(v -> allowed.contains(v) ? null : "must be one of " + String.join(", ", allowed)
-                        + " (was \"" + v + "\")");
+                .check(Check.described(String.join(", ", allowed), v -> allowed.contains(v) ? null
+                        : "must be one of " + String.join(", ", allowed) + " (was \"" + v + "\")"));
     }
 
     /** The environment variable (and properties file key), e.g. {@code OUTBOX_BATCH_SIZE}. */
@@ -113,6 +133,12 @@ public final class Setting<T> {
     /** A short name of the type or the allowed values, for tables and help. */
     public String typeName() {
         return typeName;
+    }
+
+    /** What the value may be, for docs: the checks' own words ({@code 1–10000}), else the type. */
+    public String allowed() {
+        List<String> parts = checks.stream().map(Check::allowed).filter(Objects::nonNull).toList();
+        return parts.isEmpty() ? typeName : String.join("; ", parts);
     }
 
     public String description() {
@@ -276,9 +302,9 @@ public final class Setting<T> {
 
     /** Range checks for comparable settings. */
     public static <C extends Comparable<C>> Check<C> between(C min, C max, Function<C, String> show) {
-        return v -> v.compareTo(min) < 0 || v.compareTo(max) > 0
+        return Check.described(show.apply(min) + "–" + show.apply(max), v -> v.compareTo(min) < 0 || v.compareTo(max) > 0
                 ? "must be between " + show.apply(min) + " and " + show.apply(max) + " (was " + show.apply(v) + ")"
-                : null;
+                : null);
     }
 
     /** {@link #between} for whole numbers. */

@@ -60,7 +60,7 @@ public final class SidecarConfig {
             .build();
     public static final Setting<String> JDBC_URL = Setting.text("sidecar.jdbcUrl", "OUTBOX_JDBC_URL").required()
             .check(SidecarConfig::jdbcUrlProblem).shownType("jdbc:postgresql://…")
-            .description("The database, e.g. `jdbc:postgresql://db:5432/app`; a `password=` parameter is masked.")
+            .description("`jdbc:postgresql://host:5432/db`; the role needs the grants of `outbox_relay`. A `password=` parameter is never shown.")
             .build();
     public static final Setting<String> JDBC_USER = Setting.text("sidecar.jdbcUser", "OUTBOX_JDBC_USER")
             .description("Database user, if not in the URL.").build();
@@ -68,7 +68,7 @@ public final class SidecarConfig {
             .secret().description("Database password, if not in the URL.").build();
     public static final Setting<String> TRANSPORT = Setting.text("sidecar.transport", "OUTBOX_TRANSPORT")
             .defaultValue(DEFAULT_TRANSPORT)
-            .description("The transport: `log`, `kafka`, `rabbitmq`, `nats`, `redis`, `http` or a custom one.").build();
+            .description("Transport name (`log`, `kafka`, `rabbitmq`, `nats`, `redis`, `http` or your own); an unknown one is an error listing the installed ones.").build();
     public static final Setting<Boolean> HTTP_ENABLED = Setting.bool("sidecar.httpEnabled", "OUTBOX_HTTP_ENABLED")
             .defaultValue(true).description("Serve `/health`, `/ready` and `/metrics`.").build();
     public static final Setting<String> HTTP_HOST = Setting.text("sidecar.httpHost", "OUTBOX_HTTP_HOST")
@@ -77,13 +77,13 @@ public final class SidecarConfig {
             .defaultValue(9400).check(between(0, 65535)).description("Port of the HTTP endpoints; 0 picks a free one.")
             .build();
     public static final Setting<String> LOG_FORMAT = Setting.choice("sidecar.logFormat", "OUTBOX_LOG_FORMAT",
-            List.of("text", "json")).defaultValue("text").description("Log lines as text or JSON (one object per line).")
+            List.of("text", "json")).defaultValue("text").description("`json` writes one JSON object per line (with `event_id`, `trace_id` where relevant).")
             .build();
     public static final Setting<String> LOG_LEVEL = Setting.choice("sidecar.logLevel", "OUTBOX_LOG_LEVEL",
             List.of("DEBUG", "INFO", "WARN", "ERROR")).defaultValue("INFO").description("Lowest level logged.").build();
     public static final Setting<Integer> POOL_SIZE = Setting.integer("sidecar.poolSize", "OUTBOX_POOL_SIZE")
             .defaultValue(3).check(between(2, 20))
-            .description("Database connections: the relay's session, claims and marks, the HTTP checks.").build();
+            .description("Connections of the sidecar (the relay holds one; HTTP checks use the others).").build();
 
     /** The sidecar's own settings. */
     public static final ConfigModel MODEL = ConfigModel.of("sidecar", List.of(CONFIG_FILE, JDBC_URL, JDBC_USER,
