@@ -33,8 +33,11 @@ public final class EventStore {
     private final String publishSql;
     private final String failSql;
     private final String purgeSql;
+    /** The advisory lock (class, 0) that lets one instance at a time purge. */
+    private final int purgeLockClass;
 
     public EventStore(String schema, boolean deleteOnPublish) {
+        this.purgeLockClass = SlotOwnership.lockClass(schema + ".relay.purge");
         this.table = SqlIdentifiers.quote("relay.schema", schema) + ".event";
         // Undelivered events of owned slots in write order, skipping every event whose key has
         // an earlier event that is dead or waiting for its retry (the key is parked). The
@@ -219,6 +222,20 @@ public final class EventStore {
             s.setArray(3, c.createArrayOf("timestamptz", next));
             s.setArray(4, c.createArrayOf("timestamptz", dead));
             s.executeUpdate();
+        }
+    }
+
+    /**
+     * Takes the purge lock for the current transaction if no other session holds it; returns
+     * whether it did. Relays purge one at a time: the others find the lock taken and skip.
+     */
+    public boolean tryPurgeLock(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT pg_try_advisory_xact_lock(?, 0)")) {
+            s.setInt(1, purgeLockClass);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getBoolean(1);
+            }
         }
     }
 

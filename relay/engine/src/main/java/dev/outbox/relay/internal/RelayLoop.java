@@ -3,6 +3,7 @@ package dev.outbox.relay.internal;
 import dev.outbox.relay.RelayConfig;
 import dev.outbox.relay.RelayState;
 import dev.outbox.relay.RelayState.Phase;
+import dev.outbox.relay.internal.PollBackoff.Claimed;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
@@ -10,7 +11,6 @@ import dev.outbox.relay.spi.TransportException;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
@@ -46,7 +46,6 @@ public final class RelayLoop implements Runnable {
     private static final System.Logger LOG = System.getLogger("dev.outbox.relay");
     private static final int PURGE_BATCHES_PER_ROUND = 10;
     private static final long LISTEN_SLICE_MILLIS = 200;
-    private static final Duration MAX_TRANSPORT_PAUSE = Duration.ofSeconds(1);
     /** A database failure that persists is logged again after this, then after twice as long, … */
     private static final Duration OUTAGE_LOG_FIRST_REPEAT = Duration.ofSeconds(30);
     private static final Duration OUTAGE_LOG_MAX_INTERVAL = Duration.ofMinutes(10);
@@ -58,13 +57,13 @@ public final class RelayLoop implements Runnable {
     private final EventStore store;
     private final SlotOwnership slots;
     private final InstanceRegistry registry;
-    private final Backoff retryBackoff;
+    private final RetryPolicy retryPolicy;
+    private final DoubleSupplier random;
     private final Backoff pauseBackoff;
     private final Backoff transportBackoff;
     private final Metrics metrics;
     private final ExecutorService transportExecutor;
     private final Object wakeUp = new Object();
-    private final int purgeLockClass;
 
     private volatile boolean running = true;
     private volatile boolean connected;
@@ -91,14 +90,13 @@ public final class RelayLoop implements Runnable {
         this.store = new EventStore(config.schema(), config.retention().isZero());
         this.slots = new SlotOwnership(config.schema());
         this.registry = new InstanceRegistry(config.schema(), config.instanceName(), slots.memberClass());
-        this.retryBackoff = new Backoff(config.backoffBase(), config.backoffCap(), random);
+        this.retryPolicy = RetryPolicy.of(config);
+        this.random = random;
         this.pauseBackoff = new Backoff(Duration.ofMillis(100), min(config.backoffCap(), Duration.ofSeconds(30)), random);
-        // A destination that is back is noticed within a second: probing it costs one claim and
-        // one send attempt per second, and recovery stays within the fault suite's 2 s target.
-        this.transportBackoff = new Backoff(Duration.ofMillis(100), min(config.backoffCap(), MAX_TRANSPORT_PAUSE), random);
+        // Recovery stays within the fault suite's 2 s target: see PollBackoff.MAX_TRANSPORT_PAUSE.
+        this.transportBackoff = PollBackoff.transportPause(config.backoffCap(), random);
         this.metrics = metrics;
         this.transportExecutor = transportExecutor;
-        this.purgeLockClass = SlotOwnership.lockClass(config.schema() + ".relay.purge");
         this.claimLimit = config.batchSize();
         long now = System.nanoTime(); // nanoTime may be negative: timers start from a reading
         this.nextRebalance = now;
@@ -138,7 +136,7 @@ public final class RelayLoop implements Runnable {
 
     @Override
     public void run() {
-        Duration idle = config.minPollInterval();
+        PollBackoff poll = new PollBackoff(config.minPollInterval(), config.maxPollInterval());
         try {
             while (running) {
                 try {
@@ -155,15 +153,7 @@ public final class RelayLoop implements Runnable {
                     if (state.phase() == Phase.FAILING) {
                         enter(Phase.RUNNING, null); // a whole round went through
                     }
-                    if (claimed == Claimed.FULL) {
-                        idle = config.minPollInterval(); // more is waiting: go again at once
-                    } else if (claimed == Claimed.SOME) {
-                        idle = config.minPollInterval();
-                        pause(idle);
-                    } else {
-                        pause(idle);
-                        idle = min(idle.multipliedBy(2), config.maxPollInterval());
-                    }
+                    pause(poll.next(claimed)); // none after a full claim: more is waiting
                 } catch (SQLException e) {
                     sessionLost(e);
                 } catch (RuntimeException | Error e) {
@@ -178,9 +168,6 @@ public final class RelayLoop implements Runnable {
             enter(Phase.STOPPED, null);
         }
     }
-
-    /** How much a claim found: nothing, some events, or as many as it may take (more are likely waiting). */
-    private enum Claimed { NONE, SOME, FULL }
 
     private void openSession() throws SQLException {
         Connection c = dataSource.getConnection();
@@ -270,15 +257,9 @@ public final class RelayLoop implements Runnable {
         Instant cutoff = clock.instant().minus(config.retention());
         for (int i = 0; i < PURGE_BATCHES_PER_ROUND && running; i++) {
             // One instance purges at a time; the others find the lock taken and skip.
-            try (PreparedStatement lock = session.prepareStatement("SELECT pg_try_advisory_xact_lock(?, 0)")) {
-                lock.setInt(1, purgeLockClass);
-                try (ResultSet r = lock.executeQuery()) {
-                    r.next();
-                    if (!r.getBoolean(1)) {
-                        session.commit();
-                        return;
-                    }
-                }
+            if (!store.tryPurgeLock(session)) {
+                session.commit();
+                return;
             }
             int deleted = store.purge(session, cutoff, config.purgeBatchSize());
             session.commit();
@@ -455,23 +436,18 @@ public final class RelayLoop implements Runnable {
 
     private EventStore.Failure failure(OutboxMessage m, TransportException e, Instant now) {
         int attempts = m.attempt();
-        int limit = e.retryable() ? config.maxAttempts() : config.maxNonRetryableAttempts();
         String error = (e.retryable() ? "retryable: " : "non-retryable: ") + e.getMessage();
-        if (attempts >= limit || e.deadNow()) {
+        RetryPolicy.Decision decision = retryPolicy.decide(attempts, e, now, random);
+        if (decision.dead()) {
             metrics.dead.increment();
             LOG.log(Level.WARNING, "event dead after its last attempt {0}", LogFields.of(
                     "event_id", m.id(), "trace_id", traceId(m), "type", m.type(), "attempts", attempts, "error", error));
             return new EventStore.Failure(m.id(), error, null, now);
         }
-        Duration delay = retryBackoff.delay(attempts);
-        Duration asked = e.retryAfter().orElse(Duration.ZERO);
-        if (asked.compareTo(delay) > 0) {
-            delay = asked; // the destination said how long to wait
-        }
         LOG.log(Level.INFO, "event delivery failed, will retry {0}", LogFields.of(
-                "event_id", m.id(), "trace_id", traceId(m), "attempt", attempts, "retry_in_ms", delay.toMillis(),
-                "error", error));
-        return new EventStore.Failure(m.id(), error, now.plus(delay), null);
+                "event_id", m.id(), "trace_id", traceId(m), "attempt", attempts,
+                "retry_in_ms", decision.delay().toMillis(), "error", error));
+        return new EventStore.Failure(m.id(), error, decision.retryAt(), null);
     }
 
     /** The trace id part of a W3C traceparent, for log correlation. */

@@ -4,8 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -97,22 +95,11 @@ public final class SlotOwnership {
                 }
             }
         }
-        int fairShare = (EventStore.SLOTS + Math.max(members, 1) - 1) / Math.max(members, 1);
-        if (owned.size() > fairShare) {
-            List<Integer> release = new ArrayList<>(owned);
-            Collections.shuffle(release);
-            unlock(c, release.subList(0, owned.size() - fairShare));
-        } else if (owned.size() < fairShare) {
-            List<Integer> free = new ArrayList<>();
-            for (int slot = 0; slot < EventStore.SLOTS; slot++) {
-                if (!owned.contains(slot) && !taken.contains(slot)) {
-                    free.add(slot);
-                }
-            }
-            // Start at a random free slot so that joining instances do not all race for slot 0. A
-            // slot another instance grabs meanwhile is simply not ours; the next round tries others.
-            Collections.rotate(free, free.isEmpty() ? 0 : ThreadLocalRandom.current().nextInt(free.size()));
-            tryLock(c, free.subList(0, Math.min(free.size(), fairShare - owned.size())));
+        FairShare change = FairShare.plan(EventStore.SLOTS, members, owned, taken, ThreadLocalRandom.current());
+        if (!change.release().isEmpty()) {
+            unlock(c, change.release());
+        } else {
+            tryLock(c, change.take());
         }
     }
 

@@ -28,7 +28,8 @@ import java.util.List;
  *       {@link TransportException#outage} (connection reset or refused, timeout, no metadata):
  *       the acknowledged events are still marked.</li>
  * </ul>
- * Only an answer of the destination that refuses this event ({@link TransportException#retryable}
+ * {@link SendResult#wholeBatchFailure} tells the two apart from a batch's results; {@link Acks}
+ * waits for a batch's acknowledgements against one deadline. Only an answer of the destination that refuses this event ({@link TransportException#retryable}
  * for "try again later", {@link TransportException#permanent} for "never", e.g. too large,
  * unroutable, HTTP 400) is charged to it, and a non-retryable one makes it dead after
  * {@code maxNonRetryableAttempts}. The relay bounds each call with a timeout and interrupts a

@@ -1,6 +1,7 @@
 package dev.outbox.relay.transport.http;
 
 import dev.outbox.core.OutboxException;
+import dev.outbox.relay.spi.Acks;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
@@ -81,6 +82,8 @@ public final class HttpTransport implements Transport {
     private static final System.Logger LOG = System.getLogger("dev.outbox.relay");
     private static final Pattern DIGITS = Pattern.compile("\\d{1,10}");
     private static final int SNIPPET = 200;
+    /** How much longer than the client's own timeouts a batch waits for its responses. */
+    private static final Duration DEADLINE_SLACK = Duration.ofSeconds(1);
     /** The body of a 2xx is not needed; of an error, its start goes into the error message. */
     private static final HttpResponse.BodyHandler<String> BODY = info -> info.statusCode() / 100 == 2
             ? BodySubscribers.replacing("")
@@ -171,7 +174,7 @@ public final class HttpTransport implements Transport {
                 }
             }
         });
-        deliver(outgoing, failures);
+        deliver(batch, outgoing, failures);
         List<SendResult> results = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             UUID id = batch.get(i).id();
@@ -180,8 +183,12 @@ public final class HttpTransport implements Transport {
         return results;
     }
 
-    /** Sends every request, at most maxConcurrency at once, and records each outcome in {@code failures}. */
-    private void deliver(List<Outgoing> outgoing, TransportException[] failures) {
+    /**
+     * Sends every request, at most maxConcurrency at once, and records each outcome in {@code failures}.
+     *
+     * @throws TransportException if no request got an answer
+     */
+    private void deliver(List<OutboxMessage> batch, List<Outgoing> outgoing, TransportException[] failures) {
         List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>(outgoing.size());
         try {
             for (Outgoing o : outgoing) {
@@ -200,32 +207,39 @@ public final class HttpTransport implements Transport {
                 });
                 futures.add(f);
             }
-            int unanswered = 0;
-            TransportException firstOutage = null;
+            // Every request has been started by now and is bounded by the client's own timeouts; the
+            // deadline, a little later, only ends a wait the client would not (a response body that stalls).
+            long deadline = System.nanoTime() + settings.connectTimeout().plus(settings.timeout()).plus(DEADLINE_SLACK)
+                    .toNanos();
+            List<Acks.Ack<HttpResponse<String>>> answers = Acks.awaitAll(futures, deadline);
+            List<SendResult> sent = new ArrayList<>(batch.size());
             for (int k = 0; k < outgoing.size(); k++) {
                 Outgoing o = outgoing.get(k);
+                Acks.Ack<HttpResponse<String>> answer = answers.get(k);
                 TransportException failure;
-                try {
-                    failure = outcome(o, futures.get(k).get());
-                } catch (ExecutionException e) {
-                    failure = failure(o, unwrap(e));
-                } catch (CancellationException e) {
+                if (answer.pending()) {
+                    futures.get(k).cancel(true);
+                    failure = TransportException.outage("no response from " + WebhookUrls.display(o.uri()) + " within "
+                            + HttpTransportFactory.TIMEOUT + "=" + settings.timeout(), null);
+                } else if (answer.failure() instanceof CancellationException e) {
                     failure = TransportException.outage("the request to " + WebhookUrls.display(o.uri())
                             + " was cancelled (transport closing)", e);
-                }
-                if (failure != null && failure.outage()) {
-                    unanswered++;
-                    firstOutage = firstOutage == null ? failure : firstOutage;
+                } else if (answer.failure() != null) {
+                    failure = failure(o, unwrap(answer.failure()));
+                } else {
+                    failure = outcome(o, answer.value());
                 }
                 for (int i : o.positions()) {
                     failures[i] = failure;
+                    UUID id = batch.get(i).id();
+                    sent.add(failure == null ? SendResult.acknowledged(id) : SendResult.failed(id, failure));
                 }
             }
-            if (!outgoing.isEmpty() && unanswered == outgoing.size()) {
+            SendResult.wholeBatchFailure(sent, TransportException::outage).ifPresent(firstOutage -> {
                 // No receiver answered: a whole-batch failure pauses the relay at once.
                 throw TransportException.outage("no webhook endpoint of the batch answered: "
                         + firstOutage.getMessage(), firstOutage);
-            }
+            });
         } catch (InterruptedException e) {
             futures.forEach(f -> f.cancel(true));
             Thread.currentThread().interrupt();

@@ -1,6 +1,7 @@
 package dev.outbox.relay.transport.kafka;
 
 import dev.outbox.core.OutboxException;
+import dev.outbox.relay.spi.Acks;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
@@ -14,10 +15,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
@@ -68,8 +66,9 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  *       exists (the cluster stalled), authentication or cluster authorization fails (nothing
  *       about this event), the transport was closed. The relay pauses on it as on a thrown
  *       failure.</li>
- *   <li>The whole batch, thrown: the cluster does not answer at all; also when the relay
- *       interrupts the call.</li>
+ *   <li>The whole batch, thrown: the cluster does not answer at all, or acknowledges none of the
+ *       records it was handed and says nothing about them (every one an outage as above); also
+ *       when the relay interrupts the call.</li>
  *   <li>Retryable, per event: any other answer of the broker that can pass (not enough replicas,
  *       not the leader, storage trouble).</li>
  * </ul>
@@ -163,25 +162,33 @@ public final class KafkaTransport implements Transport {
 
     private List<SendResult> awaitAcks(List<OutboxMessage> batch, SendResult[] results, String[] topicOf,
                                        List<Future<RecordMetadata>> acks, long deadline) {
+        List<Acks.Ack<RecordMetadata>> outcomes;
+        try {
+            outcomes = Acks.awaitAll(acks, deadline);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw TransportException.outage("interrupted while waiting for Kafka's acknowledgements", copy(e));
+        }
+        List<SendResult> sent = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
-            Future<RecordMetadata> ack = acks.get(i);
+            Acks.Ack<RecordMetadata> ack = outcomes.get(i);
             if (ack == null) {
                 continue;
             }
             OutboxMessage m = batch.get(i);
-            try {
-                ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                results[i] = SendResult.acknowledged(m.id());
-            } catch (TimeoutException e) {
+            if (ack.pending()) {
                 results[i] = SendResult.failed(m.id(), TransportException.outage("Kafka did not acknowledge the event"
-                        + " within " + settings.ackTimeout() + " (" + KafkaSettings.ACK_TIMEOUT + ")", copy(e)));
-            } catch (ExecutionException e) {
-                results[i] = SendResult.failed(m.id(), failure(topicOf[i], m, e.getCause()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw TransportException.outage("interrupted while waiting for Kafka's acknowledgements", copy(e));
+                        + " within " + settings.ackTimeout() + " (" + KafkaSettings.ACK_TIMEOUT + ")", null));
+            } else if (ack.failure() != null) {
+                results[i] = SendResult.failed(m.id(), failure(topicOf[i], m, ack.failure()));
+            } else {
+                results[i] = SendResult.acknowledged(m.id());
             }
+            sent.add(results[i]);
         }
+        SendResult.wholeBatchFailure(sent, TransportException::outage).ifPresent(silence -> {
+            throw silence; // the cluster acknowledged none of it: the whole batch, not each event
+        });
         return Arrays.asList(results);
     }
 

@@ -1,6 +1,7 @@
 package dev.outbox.relay.transport.nats;
 
 import dev.outbox.core.OutboxException;
+import dev.outbox.relay.spi.Acks;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
@@ -24,8 +25,6 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 
 /**
@@ -56,7 +55,8 @@ import java.util.function.UnaryOperator;
  *       larger than the stream's {@code max_msg_size}), retryable for 5xx errors (a full stream
  *       with {@code discard: new}, storage trouble, JetStream temporarily unavailable).</li>
  *   <li>No PubAck within the timeout, a publish cut off by a lost connection: an outage for that
- *       event (the server said nothing about it), not charged; the relay pauses on it.</li>
+ *       event (the server said nothing about it), not charged; the relay pauses on it. When that
+ *       is so for every message published, the whole batch fails with it (thrown).</li>
  * </ul>
  * The client's own error texts quote server URLs with their user info: messages, causes and log
  * lines go through {@link NatsSettings#scrubber()} first.
@@ -184,47 +184,51 @@ public final class NatsTransport implements Transport {
      * Waits for the PubAcks until the ack timeout. A PubAck whose request went out on a connection
      * that was lost meanwhile never comes (the client does not fail pending requests when it
      * reconnects), so the wait also ends, as an outage, as soon as the connection is down or was
-     * re-established: checked every {@value #ACK_POLL_MILLIS} ms.
+     * re-established: checked every {@value #ACK_POLL_MILLIS} ms. When JetStream acknowledged
+     * none of the batch and none of it was refused, the whole batch fails (thrown).
      */
     private void await(Connection c, long reconnects, List<OutboxMessage> batch,
                        List<CompletableFuture<PublishAck>> acks, SendResult[] results) {
         long deadline = System.nanoTime() + settings.ackTimeout().toNanos();
-        String lost = null; // once set, the PubAcks not in yet will not come
+        List<Acks.Ack<PublishAck>> outcomes;
+        try {
+            outcomes = Acks.awaitAll(acks, deadline, Duration.ofMillis(ACK_POLL_MILLIS), () -> lost(c, reconnects) != null);
+        } catch (InterruptedException e) {
+            // The relay's send timeout: give up the rest; the relay retries the batch.
+            acks.stream().filter(f -> f != null).forEach(f -> f.cancel(false));
+            Thread.currentThread().interrupt();
+            throw TransportException.outage("interrupted while waiting for JetStream PubAcks", null);
+        }
+        String lost = lost(c, reconnects); // once set, the PubAcks not in yet will not come
+        List<SendResult> published = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
-            CompletableFuture<PublishAck> ack = acks.get(i);
+            Acks.Ack<PublishAck> ack = outcomes.get(i);
             if (ack == null) {
                 continue;
             }
             OutboxMessage m = batch.get(i);
-            try {
-                while (!ack.isDone() && lost == null && System.nanoTime() - deadline < 0) {
-                    try {
-                        ack.get(Math.min(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(ACK_POLL_MILLIS)),
-                                TimeUnit.NANOSECONDS);
-                    } catch (TimeoutException e) {
-                        lost = c.getStatus() != Connection.Status.CONNECTED ? "is " + c.getStatus()
-                                : c.getStatistics().getReconnects() != reconnects ? "was re-established" : null;
-                    }
-                }
-                if (ack.isDone()) {
-                    ack.get();
-                    results[i] = SendResult.acknowledged(m.id());
-                    continue;
-                }
-                ack.cancel(false);
+            if (ack.pending()) {
+                acks.get(i).cancel(false);
                 results[i] = SendResult.failed(m.id(), TransportException.outage(lost != null
                         ? "no PubAck from JetStream: the connection " + lost + " while waiting for it"
                         : "no PubAck from JetStream within " + settings.ackTimeout() + " (" + NatsSettings.ACK_TIMEOUT
                                 + ")", null));
-            } catch (ExecutionException | CancellationException e) {
-                results[i] = SendResult.failed(m.id(), failure(e, scrub));
-            } catch (InterruptedException e) {
-                // The relay's send timeout: give up the rest; the relay retries the batch.
-                acks.stream().filter(f -> f != null).forEach(f -> f.cancel(false));
-                Thread.currentThread().interrupt();
-                throw TransportException.outage("interrupted while waiting for JetStream PubAcks", null);
+            } else if (ack.failure() != null) {
+                results[i] = SendResult.failed(m.id(), failure(ack.failure(), scrub));
+            } else {
+                results[i] = SendResult.acknowledged(m.id());
             }
+            published.add(results[i]);
         }
+        SendResult.wholeBatchFailure(published, TransportException::outage).ifPresent(silence -> {
+            throw silence; // JetStream answered nothing of the batch: the whole batch, not each event
+        });
+    }
+
+    /** Why the PubAcks still missing will not come (the connection is down or was re-established), or {@code null}. */
+    private static String lost(Connection c, long reconnects) {
+        return c.getStatus() != Connection.Status.CONNECTED ? "is " + c.getStatus()
+                : c.getStatistics().getReconnects() != reconnects ? "was re-established" : null;
     }
 
     /**

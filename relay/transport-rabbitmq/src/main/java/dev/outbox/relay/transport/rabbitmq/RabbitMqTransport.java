@@ -287,7 +287,7 @@ public final class RabbitMqTransport implements Transport {
     private void publish(List<Publication> publications, Map<UUID, SendResult> results) {
         long deadline = System.nanoTime() + settings.confirmTimeout().toNanos();
         List<Publication> todo = publications;
-        boolean anyConfirmed = false;
+        List<SendResult> confirmed = new ArrayList<>(); // the broker's answers in every round
         while (!todo.isEmpty()) {
             Channel channel;
             try {
@@ -329,7 +329,7 @@ public final class RabbitMqTransport implements Transport {
             }
             Map<UUID, SendResult> outcomes = confirms.outcomes();
             results.putAll(outcomes);
-            anyConfirmed |= !outcomes.isEmpty();
+            confirmed.addAll(outcomes.values());
             if (complete && unpublished.isEmpty()) {
                 return;
             }
@@ -343,10 +343,13 @@ public final class RabbitMqTransport implements Transport {
                 String message = "no publisher confirm from RabbitMQ within " + settings.confirmTimeout() + " ("
                         + RabbitMqTransportFactory.CONFIRM_TIMEOUT_KEY + ") for " + open.size() + " messages";
                 // The broker stopped answering: an outage, whether it confirmed part of the batch or not.
-                if (!anyConfirmed) {
-                    throw TransportException.outage(message, null);
-                }
-                fail(open, TransportException.outage(message, null), results);
+                TransportException silence = TransportException.outage(message, null);
+                List<SendResult> published = new ArrayList<>(confirmed);
+                open.forEach(p -> published.add(SendResult.failed(p.message().id(), silence)));
+                SendResult.wholeBatchFailure(published, TransportException::outage).ifPresent(whole -> {
+                    throw whole;
+                });
+                fail(open, silence, results);
                 return;
             }
             AMQP.Channel.Close refused = shutdown == null ? null : channelError(shutdown);

@@ -164,26 +164,25 @@ public final class RedisTransport implements Transport {
                     + scrub.apply(e.getMessage()), Redaction.copy(e, scrub));
         }
 
-        boolean anyAccepted = false;
-        boolean allServerState = true;
         for (int j = 0; j < sent.size(); j++) {
             int i = sent.get(j);
             OutboxMessage m = batch.get(i);
             try {
                 replies.get(j).get();
                 results[i] = SendResult.acknowledged(m.id());
-                anyAccepted = true;
             } catch (JedisDataException e) {
                 boolean retryable = isServerStateError(e.getMessage());
-                allServerState &= retryable;
                 String message = "Redis refused XADD to stream " + keys.get(j) + ": " + scrub.apply(e.getMessage());
                 results[i] = SendResult.failed(m.id(), new TransportException(message, retryable, null));
             }
         }
-        if (!anyAccepted && allServerState && sent.size() == batch.size()) {
-            throw results[sent.get(0)].failure();
-        }
-        return Arrays.asList(results);
+        // Every event of the batch, those failed before sending too: only a batch that the server
+        // refused as a whole for its state (the retryable errors) is not taking writes.
+        List<SendResult> all = Arrays.asList(results);
+        SendResult.wholeBatchFailure(all, TransportException::retryable).ifPresent(notTakingWrites -> {
+            throw notTakingWrites;
+        });
+        return all;
     }
 
     /**
