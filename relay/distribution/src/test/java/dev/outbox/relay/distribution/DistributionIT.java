@@ -42,8 +42,8 @@ import redis.clients.jedis.RedisClient;
  * proven by the database (an event is marked published only after the broker acknowledged it);
  * each transport's contract suite checks what the broker received.
  */
-class DistributionIT {
-    static final Path RELAY_JAR = Path.of("target", "outbox-relay", "relay.jar");
+public class DistributionIT {
+    public static final Path RELAY_JAR = Path.of("target", "outbox-relay", "relay.jar");
     private static final Duration WAIT = Duration.ofSeconds(90);
     /** Package prefixes of every transport's client, to prove that only the selected one is loaded. */
     private static final Map<String, String> CLIENTS = Map.of("kafka", "org.apache.kafka.", "rabbitmq",

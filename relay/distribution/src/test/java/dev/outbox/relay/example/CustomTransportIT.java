@@ -2,10 +2,10 @@ package dev.outbox.relay.example;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outbox.relay.distribution.DistributionIT;
 import dev.outbox.relay.testing.Events;
 import dev.outbox.relay.testing.RelayDatabase;
 import dev.outbox.testing.TestDatabase;
-import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's custom transport, built into its own jar and run by the sidecar from relay.jar. */
+/**
+ * The README's custom transport, built into its own jar, dropped into {@code transports/file/}
+ * of a copy of the distribution, and run by the sidecar.
+ */
 class CustomTransportIT {
     @RegisterExtension
     final RelayDatabase fixture = new RelayDatabase();
@@ -34,13 +37,15 @@ class CustomTransportIT {
 
     @Test
     void sidecarFindsATransportOnItsClasspathAndDeliversThroughIt(@TempDir Path dir) throws Exception {
-        Path jar = exampleJar(dir.resolve("file-transport.jar"));
+        Path relay = dir.resolve("outbox-relay");
+        copy(DistributionIT.RELAY_JAR.getParent().resolve("lib"), relay.resolve("lib"));
+        Files.copy(DistributionIT.RELAY_JAR, relay.resolve("relay.jar"));
+        exampleJar(Files.createDirectories(relay.resolve("transports/file")).resolve("file-transport.jar"));
         Path log = dir.resolve("events.log");
         Events.insert(db, 20, 4, "OrderPlaced");
 
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-cp",
-                Path.of("target/outbox-relay/relay.jar") + File.pathSeparator + jar, "dev.outbox.relay.sidecar.Main", "run")
+        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-jar", relay.resolve("relay.jar").toString(), "run")
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("sidecar.log").toFile());
         builder.environment().keySet().removeIf(k -> k.startsWith("OUTBOX_"));
@@ -57,6 +62,15 @@ class CustomTransportIT {
         }
         assertThat(sidecar.exitValue()).as(Files.readString(dir.resolve("sidecar.log"))).isZero();
         assertThat(Files.readAllLines(log)).hasSize(20).allMatch(line -> line.contains(" OrderPlaced {\"n\": "));
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
     }
 
     /** Packages the example's classes with their META-INF/services entry, as a user would. */

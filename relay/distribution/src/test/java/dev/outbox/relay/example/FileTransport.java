@@ -1,10 +1,12 @@
 package dev.outbox.relay.example;
 
 import dev.outbox.core.OutboxException;
+import dev.outbox.relay.config.ConfigModel;
+import dev.outbox.relay.config.ConfigValues;
+import dev.outbox.relay.config.Setting;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
-import dev.outbox.relay.spi.TransportConfig;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.spi.TransportFactory;
 import java.io.IOException;
@@ -14,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.Set;
 
 /** The README's example of a custom transport, packaged and run with the sidecar by CustomTransportIT. */
 // tag::customTransport[]
@@ -52,19 +53,22 @@ public final class FileTransport implements Transport {
 
     /** Found by the sidecar through META-INF/services; selected with OUTBOX_TRANSPORT=file. */
     public static final class Factory implements TransportFactory {
+        static final Setting<String> PATH = Setting.text("file.path", "OUTBOX_FILE_PATH").required()
+                .description("The file events are appended to.").build();
+
         @Override
         public String name() {
             return "file";
         }
 
         @Override
-        public Set<String> configKeys() {
-            return Set.of("OUTBOX_FILE_PATH");
+        public ConfigModel config() {
+            return ConfigModel.of(name(), List.of(PATH));
         }
 
         @Override
-        public Transport create(TransportConfig config) {
-            String path = config.require("OUTBOX_FILE_PATH");
+        public Transport create(ConfigValues values) {
+            String path = values.get(PATH);
             try {
                 return new FileTransport(Path.of(path));
             } catch (IOException e) {
