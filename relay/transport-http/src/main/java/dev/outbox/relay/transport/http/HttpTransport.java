@@ -6,8 +6,11 @@ import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
-import dev.outbox.relay.transport.CloudEvent;
+import dev.outbox.relay.config.ConfigValues;
+import dev.outbox.relay.config.Durations;
 import dev.outbox.relay.config.Redaction;
+import dev.outbox.relay.transport.CloudEvent;
+import dev.outbox.relay.transport.Router;
 import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonReader;
@@ -52,7 +55,8 @@ import java.util.regex.Pattern;
 
 /**
  * Delivers each event as an HTTP POST (a webhook) to the URL its route names, with the JDK's
- * {@link HttpClient}; created by {@link HttpTransportFactory}, called by the relay.
+ * {@link HttpClient}; created by {@link HttpTransportFactory} or, when embedding the relay, by
+ * {@link #builder()}; called by the relay.
  *
  * <p><b>On the wire</b> (CloudEvents HTTP binding, binary content mode): the body is the payload's
  * JSON bytes unchanged; {@code Content-Type: application/json}; every other attribute as a
@@ -118,6 +122,11 @@ public final class HttpTransport implements Transport {
                 .executor(executor)
                 .build();
         this.permits = new Semaphore(settings.maxConcurrency());
+    }
+
+    /** A builder for embedding the relay, checking each value as the environment keys are checked. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     /** One request: the batch positions of the events it carries (one, or several in batch mode), and its body's size. */
@@ -387,11 +396,11 @@ public final class HttpTransport implements Transport {
         String url = WebhookUrls.display(o.uri());
         if (cause instanceof HttpConnectTimeoutException) {
             return TransportException.outage("cannot connect to " + url + " within "
-                    + HttpTransportFactory.CONNECT_TIMEOUT + "=" + settings.connectTimeout(), null);
+                    + WebhookSettings.CONNECT_TIMEOUT.env() + "=" + Durations.format(settings.connectTimeout()), null);
         }
         if (cause instanceof HttpTimeoutException) {
             return TransportException.outage("no response from " + url + " within "
-                    + HttpTransportFactory.TIMEOUT + "=" + settings.timeout(), null);
+                    + WebhookSettings.TIMEOUT.env() + "=" + Durations.format(settings.timeout()), null);
         }
         if (cause instanceof ConnectException) {
             return TransportException.outage("cannot connect to " + url + " (" + describe(cause) + ")", null);
@@ -429,7 +438,7 @@ public final class HttpTransport implements Transport {
         for (String name : dropped) {
             if (reportedDrops.add(name)) {
                 LOG.log(Level.WARNING, "event header not sent as an HTTP header (hop-by-hop, reserved, invalid name or"
-                        + " configured in " + HttpTransportFactory.HEADERS + "); reported once per name: name={0}"
+                        + " configured in " + WebhookSettings.HEADERS.env() + "); reported once per name: name={0}"
                         + " event_id={1}", name, m.id());
             }
         }
@@ -486,6 +495,97 @@ public final class HttpTransport implements Transport {
             HttpClient.class.getMethod("shutdownNow").invoke(client);
         } catch (ReflectiveOperationException notJava21) {
             // Java 17: idle connections close when the client is garbage-collected.
+        }
+    }
+
+    /**
+     * Configures an {@code http} transport in code, one setter per setting of
+     * {@link HttpTransportFactory#config()} (the sidecar's {@code OUTBOX_WEBHOOK_*} keys, the routes
+     * and the CloudEvents source, which document each). Each setter checks its value at once;
+     * {@link #build()} checks that some URL is given (the URL, routes or a default route) and that
+     * every route names an http(s) URL, then creates the transport exactly as
+     * {@link HttpTransportFactory} does. Failures are {@link OutboxException}s naming the property
+     * ({@code webhook.timeout}), the rule and the value: URLs with their query and user info masked,
+     * signing secrets and header values never. Not thread-safe; use one builder per transport.
+     *
+     * <pre>{@code
+     * Transport webhooks = HttpTransport.builder().url("https://hooks.example.com/events")
+     *         .secrets("whsec_…").build();
+     * }</pre>
+     */
+    public static final class Builder {
+        private final ConfigValues.Builder values = ConfigValues.builder(WebhookSettings.MODEL);
+
+        private Builder() {
+        }
+
+        /** Where events go unless a route says otherwise: an absolute http:// or https:// URL. */
+        public Builder url(String url) {
+            values.set(WebhookSettings.URL, url);
+            return this;
+        }
+
+        /** {@code whsec_<base64>} signing secrets, separated by commas or blanks; unset: not signed. */
+        public Builder secrets(String secrets) {
+            values.set(WebhookSettings.SECRETS, secrets);
+            return this;
+        }
+
+        /** Static headers {@code Name: value; Name2: value2} added to every request. */
+        public Builder headers(String headers) {
+            values.set(WebhookSettings.HEADERS, headers);
+            return this;
+        }
+
+        /** Longest wait for one response, 1ms to 1h; default 10s. */
+        public Builder timeout(Duration timeout) {
+            values.set(WebhookSettings.TIMEOUT, timeout);
+            return this;
+        }
+
+        /** Longest wait for a connection, 1ms to 1h; default 5s. */
+        public Builder connectTimeout(Duration connectTimeout) {
+            values.set(WebhookSettings.CONNECT_TIMEOUT, connectTimeout);
+            return this;
+        }
+
+        /** {@code true}: one request per URL with a CloudEvents JSON batch; default false. */
+        public Builder batch(boolean batch) {
+            values.set(WebhookSettings.BATCH, batch);
+            return this;
+        }
+
+        /** Most requests in flight at once, 1 to 1024; default 32. */
+        public Builder maxConcurrency(int maxConcurrency) {
+            values.set(WebhookSettings.MAX_CONCURRENCY, maxConcurrency);
+            return this;
+        }
+
+        /** {@code AggregateType=url} or {@code AggregateType/EventType=url} pairs, comma-separated. */
+        public Builder routes(String routes) {
+            values.set(Router.ROUTES, routes);
+            return this;
+        }
+
+        /** The URL template of events without a route ({@code ${aggregatetype}}, {@code ${type}}); default the URL. */
+        public Builder routeDefault(String template) {
+            values.set(WebhookSettings.ROUTE_DEFAULT, template);
+            return this;
+        }
+
+        /** The CloudEvents {@code source}; default {@code /outbox}. */
+        public Builder cloudEventsSource(String source) {
+            values.set(CloudEvent.SOURCE, source);
+            return this;
+        }
+
+        /**
+         * The transport; it connects on its first batch.
+         *
+         * @throws OutboxException if no URL is given or a route is not an http(s) URL
+         */
+        public Transport build() {
+            return new HttpTransport(WebhookSettings.from(values.build()), Clock.systemUTC());
         }
     }
 }

@@ -24,7 +24,7 @@ final class WebhookUrls {
         if (uri.getRawUserInfo() != null) {
             // Not echoed: the user info is a credential.
             return "must not contain user:password@; put an Authorization header in "
-                    + HttpTransportFactory.HEADERS + " instead (value not shown)";
+                    + WebhookSettings.HEADERS.env() + " instead (value not shown)";
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!uri.isAbsolute() || !(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
@@ -36,8 +36,8 @@ final class WebhookUrls {
         return null;
     }
 
-    /** The URL for logs and errors: without query (it may carry a token). */
+    /** The URL for logs and errors: its query (it may carry a token) masked. */
     static String display(URI uri) {
-        return uri.getScheme() + "://" + uri.getRawAuthority() + (uri.getRawPath() == null ? "" : uri.getRawPath());
+        return Redaction.urls(uri.toString());
     }
 }

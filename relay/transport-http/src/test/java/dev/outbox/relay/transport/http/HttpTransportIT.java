@@ -61,8 +61,8 @@ class HttpTransportIT extends TransportContract {
     @Override
     protected Map<String, String> config(String aggregateType) {
         return Map.of("OUTBOX_ROUTE_DEFAULT", server.url("/${aggregatetype}"),
-                HttpTransportFactory.SECRETS, SECRET,
-                HttpTransportFactory.TIMEOUT, "5s");
+                WebhookSettings.SECRETS.env(), SECRET,
+                WebhookSettings.TIMEOUT.env(), "5s");
     }
 
     @Override
@@ -138,7 +138,7 @@ class HttpTransportIT extends TransportContract {
     @Test
     void rotatedSecretsSignWithEachSoAReceiverKnowingEitherVerifies() throws Exception {
         write(aggregateType, 3, 3);
-        startRelay(transport(Map.of(HttpTransportFactory.SECRETS, SECRET + "," + NEW_SECRET)), fast());
+        startRelay(transport(Map.of(WebhookSettings.SECRETS.env(), SECRET + "," + NEW_SECRET)), fast());
         awaitAllPublished(db, WAIT);
 
         for (WebhookServer.Request r : server.accepted("/" + aggregateType)) {
@@ -190,7 +190,7 @@ class HttpTransportIT extends TransportContract {
         server.respond("/" + aggregateType, n -> slow.get()
                 ? new Response(200, Map.of(), Duration.ofSeconds(2)) : Response.status(200));
         write(aggregateType, 1, 1);
-        Relay relay = startRelay(transport(Map.of(HttpTransportFactory.TIMEOUT, "300ms")), fast().maxAttempts(1));
+        Relay relay = startRelay(transport(Map.of(WebhookSettings.TIMEOUT.env(), "300ms")), fast().maxAttempts(1));
 
         await("two timed-out attempts", WAIT, () -> relay.stats().transportErrors() >= 2);
         assertThat(server.requests("/" + aggregateType)).hasSizeGreaterThanOrEqualTo(2);
@@ -211,9 +211,9 @@ class HttpTransportIT extends TransportContract {
         server.respond("/" + aggregateType + "drop", n -> Response.drop());
         try (StallingProxy stalled = StallingProxy.to("127.0.0.1", server.port())) {
             stalled.stall();
-            Map<String, String> routes = Map.of(Router.ROUTES_KEY, aggregateType + "refused=http://127.0.0.1:1/refused,"
+            Map<String, String> routes = Map.of(Router.ROUTES.env(), aggregateType + "refused=http://127.0.0.1:1/refused,"
                     + aggregateType + "stalled=http://" + stalled.address() + "/" + aggregateType + "stalled",
-                    HttpTransportFactory.TIMEOUT, "1s");
+                    WebhookSettings.TIMEOUT.env(), "1s");
             try (Transport transport = transport(routes)) {
                 List<SendResult> results = transport.send(List.of(message(aggregateType, "ok"),
                         message(aggregateType + "drop", "dropped"), message(aggregateType + "refused", "refused"),
@@ -239,7 +239,7 @@ class HttpTransportIT extends TransportContract {
                 Map.of("Location", "https://elsewhere.example/in?token=QueryMark2"), Duration.ZERO));
         StringBuilder shown = new StringBuilder();
         try (CapturedLogs logs = CapturedLogs.start();
-             Transport transport = transport(Map.of(Router.ROUTES_KEY, aggregateType
+             Transport transport = transport(Map.of(Router.ROUTES.env(), aggregateType
                      + "down=http://127.0.0.1:1/hook?token=QueryMark1,"
                      + aggregateType + "=" + server.url("/" + aggregateType) + "?token=QueryMark3"))) {
             List<SendResult> results = transport.send(List.of(message(aggregateType, "redirected"),
@@ -301,7 +301,7 @@ class HttpTransportIT extends TransportContract {
             messages.add(message(i % 2 == 0 ? aggregateType : aggregateType + "b", "k" + i));
         }
         List<SendResult> results;
-        try (Transport transport = transport(Map.of(HttpTransportFactory.BATCH, "true"))) {
+        try (Transport transport = transport(Map.of(WebhookSettings.BATCH.env(), "true"))) {
             results = transport.send(messages);
         }
 
@@ -337,7 +337,7 @@ class HttpTransportIT extends TransportContract {
     @Test
     void batchModeGivesEveryEventOfARequestItsResult() {
         server.respond("/" + aggregateType, n -> Response.status(422));
-        try (Transport transport = transport(Map.of(HttpTransportFactory.BATCH, "true"))) {
+        try (Transport transport = transport(Map.of(WebhookSettings.BATCH.env(), "true"))) {
             List<SendResult> results = transport.send(List.of(message(aggregateType, "a"), message(aggregateType, "b"),
                     message(aggregateType + "ok", "c")));
 

@@ -24,7 +24,7 @@ class WebhookVerifierTest {
 
     @Test
     void theSignerReproducesTheSpecificationTestVector() {
-        WebhookSigner signer = new WebhookSigner(HttpTransportFactory.keys(SECRET));
+        WebhookSigner signer = new WebhookSigner(WebhookSettings.keys(SECRET));
 
         assertThat(signer.sign(ID, TIMESTAMP, BODY)).isEqualTo(SIGNATURE);
     }

@@ -5,8 +5,10 @@ import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
-import dev.outbox.relay.transport.CloudEvent;
+import dev.outbox.relay.config.ConfigValues;
 import dev.outbox.relay.config.Redaction;
+import dev.outbox.relay.transport.CloudEvent;
+import dev.outbox.relay.transport.Router;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,8 +34,8 @@ import redis.clients.jedis.params.XAddParams;
 /**
  * Appends every event as one entry to a Redis stream ({@code XADD <prefix><destination>
  * [MAXLEN ~ n] * field value …}, fields as in {@link RedisStreamFields}). Created by
- * {@link RedisTransportFactory} ({@code OUTBOX_TRANSPORT=redis}); called by the relay, one thread
- * at a time.
+ * {@link RedisTransportFactory} ({@code OUTBOX_TRANSPORT=redis}) or, when embedding the relay, by
+ * {@link #builder()}; called by the relay, one thread at a time.
  *
  * <p><b>Acknowledged</b> means Redis replied to the event's {@code XADD} with an entry id: the
  * entry is in the server's memory and visible to readers. How durable that is depends on the
@@ -86,9 +88,13 @@ public final class RedisTransport implements Transport {
     /** The server's proto-max-bulk-len, read on the first batch; -1 until then. */
     private volatile long maxBulkLength = -1;
 
-    private RedisTransport(RedisSettings settings) {
+    private RedisTransport(RedisSettings settings, List<String> secrets) {
         this.settings = settings;
-        this.scrub = Redaction.scrubber(settings.password() == null ? List.of() : List.of(settings.password()));
+        List<String> scrubbed = new ArrayList<>(secrets);
+        if (settings.password() != null) {
+            scrubbed.add(settings.password()); // the URL is the secret; clients quote the password on its own
+        }
+        this.scrub = Redaction.scrubber(scrubbed);
         this.client = RedisClient.builder()
                 .hostAndPort(settings.host(), settings.port())
                 .clientConfig(clientConfig(settings))
@@ -103,11 +109,16 @@ public final class RedisTransport implements Transport {
     }
 
     /**
-     * Creates the transport; connects lazily, so a server that is down at start-up only delays the
-     * first batch.
+     * Creates the transport from validated values of {@code RedisSettings.MODEL}; connects lazily,
+     * so a server that is down at start-up only delays the first batch.
      */
-    static RedisTransport create(RedisSettings settings) {
-        return new RedisTransport(settings);
+    static RedisTransport create(ConfigValues values) {
+        return new RedisTransport(RedisSettings.from(values), values.secrets());
+    }
+
+    /** A builder for embedding the relay, checking each value as the environment keys are checked. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     @Override
@@ -266,5 +277,76 @@ public final class RedisTransport implements Transport {
         pool.setMinIdle(0);
         pool.setMaxWait(timeout);
         return pool;
+    }
+
+    /**
+     * Configures a {@code redis} transport in code, one setter per setting of
+     * {@link RedisTransportFactory#config()} (the sidecar's {@code OUTBOX_REDIS_*} keys, which
+     * document each).
+     * Each setter checks its value at once; {@link #build()} checks that the URL is set and creates
+     * the transport exactly as {@link RedisTransportFactory} does, without connecting. Failures are
+     * {@link dev.outbox.core.OutboxException}s naming the property ({@code redis.timeout}), the rule
+     * and the value, never the password. Not thread-safe; use one builder per transport.
+     *
+     * <pre>{@code
+     * Transport redis = RedisTransport.builder().url("redis://127.0.0.1:6379").routes("Order=orders").build();
+     * }</pre>
+     */
+    public static final class Builder {
+        private final ConfigValues.Builder values = ConfigValues.builder(RedisSettings.MODEL);
+
+        private Builder() {
+        }
+
+        /** Required: {@code redis://[user:password@]host[:port][/db]}, {@code rediss://…} for TLS. */
+        public Builder url(String url) {
+            values.set(RedisSettings.URL, url);
+            return this;
+        }
+
+        /** Put before the destination to form the stream key; default empty. */
+        public Builder keyPrefix(String keyPrefix) {
+            values.set(RedisSettings.KEY_PREFIX, keyPrefix);
+            return this;
+        }
+
+        /** Cap each stream at about this many entries (1 or more); default: no trimming. */
+        public Builder maxLen(int maxLen) {
+            values.set(RedisSettings.MAXLEN, maxLen);
+            return this;
+        }
+
+        /** Connect and read timeout, 1ms to 10m; default 5s. */
+        public Builder timeout(Duration timeout) {
+            values.set(RedisSettings.TIMEOUT, timeout);
+            return this;
+        }
+
+        /** {@code AggregateType=stream} or {@code AggregateType/EventType=stream} pairs, comma-separated. */
+        public Builder routes(String routes) {
+            values.set(Router.ROUTES, routes);
+            return this;
+        }
+
+        /** The stream of events without a route; default {@code ${aggregatetype}}, empty for none. */
+        public Builder routeDefault(String template) {
+            values.set(RedisSettings.ROUTE_DEFAULT, template);
+            return this;
+        }
+
+        /** The CloudEvents {@code source}; default {@code /outbox}. */
+        public Builder cloudEventsSource(String source) {
+            values.set(CloudEvent.SOURCE, source);
+            return this;
+        }
+
+        /**
+         * The transport; it connects on its first batch.
+         *
+         * @throws dev.outbox.core.OutboxException if the URL was not set
+         */
+        public Transport build() {
+            return create(values.build());
+        }
     }
 }

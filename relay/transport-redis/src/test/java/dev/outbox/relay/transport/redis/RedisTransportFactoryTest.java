@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outbox.core.OutboxException;
+import dev.outbox.relay.config.ConfigReader;
+import dev.outbox.relay.config.ConfigValues;
+import dev.outbox.relay.config.Setting;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
-import dev.outbox.relay.spi.TransportConfig;
 import dev.outbox.relay.spi.TransportFactory;
 import dev.outbox.relay.transport.CloudEvent;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -18,6 +22,7 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RedisTransportFactoryTest {
 
@@ -26,7 +31,7 @@ class RedisTransportFactoryTest {
         for (int i = 0; i < keyValues.length; i += 2) {
             values.put(keyValues[i], keyValues[i + 1]);
         }
-        return RedisSettings.from(new TransportConfig(values));
+        return RedisSettings.from(ConfigReader.require(RedisSettings.MODEL, values));
     }
 
     @Test
@@ -34,10 +39,11 @@ class RedisTransportFactoryTest {
         TransportFactory factory = ServiceLoader.load(TransportFactory.class).stream()
                 .map(ServiceLoader.Provider::get).filter(f -> f.name().equals("redis")).findFirst().orElseThrow();
 
-        assertThat(factory.configKeys()).containsExactlyInAnyOrder("OUTBOX_REDIS_URL", "OUTBOX_REDIS_KEY_PREFIX",
-                "OUTBOX_REDIS_MAXLEN", "OUTBOX_REDIS_TIMEOUT", "OUTBOX_ROUTES", "OUTBOX_ROUTE_DEFAULT",
-                "OUTBOX_CLOUDEVENTS_SOURCE");
-        assertThat(factory.secretKeys()).containsExactly("OUTBOX_REDIS_URL");
+        assertThat(factory.config().settings()).extracting(Setting::env).containsExactlyInAnyOrder(
+                "OUTBOX_REDIS_URL", "OUTBOX_REDIS_KEY_PREFIX", "OUTBOX_REDIS_MAXLEN", "OUTBOX_REDIS_TIMEOUT",
+                "OUTBOX_ROUTES", "OUTBOX_ROUTE_DEFAULT", "OUTBOX_CLOUDEVENTS_SOURCE");
+        assertThat(factory.config().settings()).filteredOn(Setting::secret).extracting(Setting::env)
+                .containsExactly("OUTBOX_REDIS_URL");
     }
 
     @Test
@@ -106,7 +112,7 @@ class RedisTransportFactoryTest {
     void rejectsBadUrlsNamingTheRuleWithoutShowingThePassword() {
         assertThatThrownBy(() -> settings("OUTBOX_REDIS_URL", "http://u:topsecret@h"))
                 .hasMessageContaining("OUTBOX_REDIS_URL must start with redis:// or rediss://")
-                .hasMessageContaining("http://u:****@h").hasMessageNotContaining("topsecret");
+                .hasMessageContaining("http://****@h").hasMessageNotContaining("topsecret");
         assertThatThrownBy(() -> settings("OUTBOX_REDIS_URL", "redis://u:topsecret@h/abc"))
                 .hasMessageContaining("must have a database number").hasMessageNotContaining("topsecret");
         assertThatThrownBy(() -> settings("OUTBOX_REDIS_URL", "redis://u:top secret@h"))
@@ -126,7 +132,7 @@ class RedisTransportFactoryTest {
         assertThatThrownBy(() -> settings("OUTBOX_REDIS_URL", "redis://h", "OUTBOX_REDIS_MAXLEN", "lots"))
                 .hasMessage("OUTBOX_REDIS_MAXLEN must be a whole number (was \"lots\")");
         assertThatThrownBy(() -> settings("OUTBOX_REDIS_URL", "redis://h", "OUTBOX_REDIS_TIMEOUT", "0s"))
-                .hasMessage("OUTBOX_REDIS_TIMEOUT must be between 1ms and 10m (was \"0s\")");
+                .hasMessage("OUTBOX_REDIS_TIMEOUT must be between 1ms and 10m (was 0ms)");
         assertThatThrownBy(() -> settings("OUTBOX_REDIS_URL", "redis://h", "OUTBOX_REDIS_TIMEOUT", "soon"))
                 .hasMessageStartingWith("OUTBOX_REDIS_TIMEOUT must be a duration");
         assertThatThrownBy(() -> settings("OUTBOX_REDIS_URL", "redis://h", "OUTBOX_ROUTES", "Order"))
@@ -138,8 +144,8 @@ class RedisTransportFactoryTest {
     @Test
     void createsWithoutConnectingAndFailsTheBatchRetryablyWhenNothingListens() {
         // Port 1 on loopback: connection refused at once.
-        Transport transport = new RedisTransportFactory().create(new TransportConfig(Map.of(
-                "OUTBOX_REDIS_URL", "redis://u:topsecret@127.0.0.1:1", "OUTBOX_REDIS_TIMEOUT", "2s")));
+        Transport transport = transport(Map.of(
+                "OUTBOX_REDIS_URL", "redis://u:topsecret@127.0.0.1:1", "OUTBOX_REDIS_TIMEOUT", "2s"));
         try (transport) {
             assertThatThrownBy(() -> transport.send(List.of(message("Order"))))
                     .isInstanceOfSatisfying(dev.outbox.relay.spi.TransportException.class,
@@ -150,8 +156,8 @@ class RedisTransportFactoryTest {
 
     @Test
     void anUnroutableEventFailsPermanentlyWithoutTouchingTheServer() {
-        Transport transport = new RedisTransportFactory().create(new TransportConfig(Map.of(
-                "OUTBOX_REDIS_URL", "redis://127.0.0.1:1", "OUTBOX_ROUTES", "Order=orders", "OUTBOX_ROUTE_DEFAULT", "")));
+        Transport transport = transport(Map.of(
+                "OUTBOX_REDIS_URL", "redis://127.0.0.1:1", "OUTBOX_ROUTES", "Order=orders", "OUTBOX_ROUTE_DEFAULT", ""));
         try (transport) {
             OutboxMessage m = message("Customer");
 
@@ -161,6 +167,47 @@ class RedisTransportFactoryTest {
             assertThat(results.get(0).eventId()).isEqualTo(m.id());
             assertThat(results.get(0).failure().retryable()).isFalse();
             assertThat(results.get(0).failure()).hasMessageContaining("no route");
+        }
+    }
+
+    @Test
+    void readsTheUrlFromAFileAndNeverShowsIt(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("redis-url"), "redis://relay:Pa55Mark@redis.example:6380/2\n");
+
+        ConfigValues values = ConfigReader.require(RedisSettings.MODEL, Map.of("OUTBOX_REDIS_URL_FILE", file.toString()));
+        RedisSettings s = RedisSettings.from(values);
+
+        assertThat(s.password()).isEqualTo("Pa55Mark");
+        assertThat(s.address()).isEqualTo("redis://redis.example:6380/2");
+        assertThat(values.shown()).containsEntry("OUTBOX_REDIS_URL", "****");
+        assertThat(values + " " + s).doesNotContain("Pa55Mark");
+    }
+
+    @Test
+    void theBuilderNamesThePropertyTheRuleAndTheValue() {
+        assertThatThrownBy(() -> RedisTransport.builder().timeout(Duration.ZERO)).isInstanceOf(OutboxException.class)
+                .hasMessage("redis.timeout must be between 1ms and 10m (was 0ms)");
+        assertThatThrownBy(() -> RedisTransport.builder().maxLen(0))
+                .hasMessage("redis.maxLen must be between 1 and 2147483647 (was 0)");
+        assertThatThrownBy(() -> RedisTransport.builder().url("http://u:topsecret@h"))
+                .hasMessageStartingWith("redis.url must start with redis:// or rediss://")
+                .hasMessageNotContaining("topsecret");
+        assertThatThrownBy(() -> RedisTransport.builder().routes("Order").build())
+                .hasMessageStartingWith("routes must be");
+        assertThatThrownBy(() -> RedisTransport.builder().keyPrefix("outbox:").build())
+                .hasMessageStartingWith("redis.url is required");
+    }
+
+    @Test
+    void theBuilderCreatesTheTransportAsTheFactoryDoes() {
+        try (Transport transport = RedisTransport.builder().url("redis://u:topsecret@127.0.0.1:1")
+                .timeout(Duration.ofSeconds(2)).routes("Order=orders").routeDefault("").build()) {
+            assertThat(transport.send(List.of(message("Customer")))).singleElement()
+                    .satisfies(r -> assertThat(r.failure()).hasMessageContaining("no route"));
+            assertThatThrownBy(() -> transport.send(List.of(message("Order"))))
+                    .isInstanceOfSatisfying(dev.outbox.relay.spi.TransportException.class,
+                            e -> assertThat(e.outage()).isTrue())
+                    .hasMessageContaining("redis://127.0.0.1:1/0").hasMessageNotContaining("topsecret");
         }
     }
 
@@ -178,6 +225,11 @@ class RedisTransportFactoryTest {
         assertThat(RedisTransport.isServerStateError("NOPERM this user has no permissions")).isFalse();
         assertThat(RedisTransport.isServerStateError("ERR syntax error")).isFalse();
         assertThat(RedisTransport.isServerStateError(null)).isFalse();
+    }
+
+    private static Transport transport(Map<String, String> values) {
+        RedisTransportFactory factory = new RedisTransportFactory();
+        return factory.create(ConfigReader.require(factory.config(), values));
     }
 
     private static OutboxMessage message(String aggregateType) {

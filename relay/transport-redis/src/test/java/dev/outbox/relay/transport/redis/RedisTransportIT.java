@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.outbox.relay.config.ConfigReader;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
@@ -192,6 +193,20 @@ class RedisTransportIT extends TransportContract {
     }
 
     @Test
+    void aTransportFromTheBuilderWritesLikeOneFromTheEnvironment() {
+        Transport transport = RedisTransport.builder().url(url()).keyPrefix(TEST_PREFIX).maxLen(1000)
+                .timeout(Duration.ofSeconds(5)).routes(aggregateType + "=" + aggregateType).routeDefault("")
+                .cloudEventsSource("/shop").build();
+        transports.add(transport);
+        OutboxMessage m = message(aggregateType, "o-1", "{\"total\": 1}", Map.of());
+
+        assertThat(transport.send(List.of(m))).containsExactly(SendResult.acknowledged(m.id()));
+        List<StreamEntry> entries = redis(c -> c.xrange(TEST_PREFIX + aggregateType, "-", "+"));
+        assertThat(entries).singleElement().satisfies(e -> assertThat(e.getFields())
+                .containsExactlyInAnyOrderEntriesOf(RedisStreamFields.of(CloudEvent.of(m, "/shop"))));
+    }
+
+    @Test
     void trimsEachStreamToAboutMaxLenEntries() {
         int maxLen = 50;
         Transport transport = open(Map.of("OUTBOX_REDIS_KEY_PREFIX", TEST_PREFIX,
@@ -284,7 +299,7 @@ class RedisTransportIT extends TransportContract {
                 Throwable thrown = catchThrowable(() -> transport.send(List.of(message(aggregateType, "k", "{}", Map.of()))));
                 assertThat(thrown).isInstanceOfSatisfying(TransportException.class, e -> assertThat(e.outage()).isTrue());
                 shown.append(thrown.getMessage()).append(CapturedLogs.stackTrace(thrown));
-                shown.append(RedisSettings.from(new dev.outbox.relay.spi.TransportConfig(Map.of("OUTBOX_REDIS_URL", url))));
+                shown.append(RedisSettings.from(ConfigReader.require(RedisSettings.MODEL, Map.of("OUTBOX_REDIS_URL", url))));
             }
             shown.append(logs.text());
         }

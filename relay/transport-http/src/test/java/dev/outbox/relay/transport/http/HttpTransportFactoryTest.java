@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outbox.core.OutboxException;
+import dev.outbox.relay.config.ConfigReader;
+import dev.outbox.relay.config.ConfigValues;
+import dev.outbox.relay.config.Setting;
 import dev.outbox.relay.spi.OutboxMessage;
-import dev.outbox.relay.spi.TransportConfig;
+import dev.outbox.relay.spi.SendResult;
+import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportFactory;
-import dev.outbox.relay.sidecar.SidecarConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,29 +31,29 @@ class HttpTransportFactoryTest {
         TransportFactory factory = ServiceLoader.load(TransportFactory.class).stream().map(ServiceLoader.Provider::get)
                 .filter(f -> f.name().equals("http")).findFirst().orElseThrow();
 
-        assertThat(factory.configKeys()).allMatch(k -> k.startsWith("OUTBOX_WEBHOOK_") || k.equals("OUTBOX_ROUTES")
+        assertThat(factory.config().keys()).allMatch(k -> k.startsWith("OUTBOX_WEBHOOK_") || k.equals("OUTBOX_ROUTES")
                 || k.equals("OUTBOX_ROUTE_DEFAULT") || k.equals("OUTBOX_CLOUDEVENTS_SOURCE"));
-        assertThat(factory.configKeys()).doesNotContain(SidecarConfig.HTTP_ENABLED, SidecarConfig.HTTP_HOST,
-                SidecarConfig.HTTP_PORT);
-        assertThat(factory.secretKeys()).containsExactlyInAnyOrder(HttpTransportFactory.SECRETS, HttpTransportFactory.HEADERS,
-                HttpTransportFactory.URL, "OUTBOX_ROUTES", "OUTBOX_ROUTE_DEFAULT");
+        assertThat(factory.config().keys()).doesNotContain("OUTBOX_HTTP_ENABLED", "OUTBOX_HTTP_HOST", "OUTBOX_HTTP_PORT");
+        assertThat(factory.config().settings()).filteredOn(Setting::secret).extracting(Setting::env)
+                .containsExactlyInAnyOrder("OUTBOX_WEBHOOK_SECRETS", "OUTBOX_WEBHOOK_HEADERS", "OUTBOX_WEBHOOK_URL");
     }
 
     /**
-     * Webhook URLs carry tokens in their query ({@code ?token=…}): the settings line masks the
-     * URL keys, and no error about a URL, its scheme or the routes' syntax quotes a query or
-     * user info.
+     * Webhook URLs carry tokens in their query ({@code ?token=…}): the shown settings mask the URL
+     * (a secret) and the query of the routes' URLs, the secrets to scrub from logs include those
+     * tokens, and no error about a URL, its scheme or the routes' syntax quotes a query or user info.
      */
     @Test
     void noQueryOrUserInfoOfAWebhookUrlShowsInTheSettingsOrInErrors() {
         Map<String, String> env = new HashMap<>();
-        env.put("OUTBOX_JDBC_URL", "jdbc:postgresql://db/app");
-        env.put("OUTBOX_TRANSPORT", "http");
         env.put("OUTBOX_WEBHOOK_URL", "https://hooks.example.com/in?token=QueryMark1");
         env.put("OUTBOX_ROUTES", "Order=https://a.example/o?sig=QueryMark2");
         env.put("OUTBOX_ROUTE_DEFAULT", "https://c.example/${aggregatetype}?k=QueryMark3");
-        String described = SidecarConfig.load(env, null, List.of(new HttpTransportFactory())).describe();
-        assertThat(described).contains("OUTBOX_WEBHOOK_URL=****", "OUTBOX_ROUTES=****").doesNotContain("QueryMark");
+        ConfigValues values = ConfigReader.require(new HttpTransportFactory().config(), env);
+        assertThat(values.shown()).containsEntry("OUTBOX_WEBHOOK_URL", "****")
+                .containsEntry("OUTBOX_ROUTES", "Order=https://a.example/o?****");
+        assertThat(values.toString()).doesNotContain("QueryMark");
+        assertThat(values.secrets()).contains(env.get("OUTBOX_WEBHOOK_URL"), "QueryMark2", "QueryMark3");
 
         StringBuilder errors = new StringBuilder();
         for (Map<String, String> bad : List.of(
@@ -63,14 +66,6 @@ class HttpTransportFactoryTest {
             Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> settings(bad));
             assertThat(e).as("%s is refused", bad).isInstanceOf(OutboxException.class);
             errors.append(e.getMessage()).append('\n');
-            Map<String, String> sidecarEnv = new HashMap<>(bad);
-            sidecarEnv.put("OUTBOX_JDBC_URL", "jdbc:postgresql://db/app");
-            sidecarEnv.put("OUTBOX_TRANSPORT", "http");
-            Throwable loading = org.assertj.core.api.Assertions.catchThrowable(
-                    () -> SidecarConfig.load(sidecarEnv, null, List.of(new HttpTransportFactory())).transport()
-                            .create(SidecarConfig.load(sidecarEnv, null, List.of(new HttpTransportFactory()))
-                                    .transportConfig()));
-            errors.append(loading).append('\n');
         }
         assertThat(errors.toString()).contains("ftp://h/x?****", "OUTBOX_ROUTES must be comma-separated")
                 .doesNotContain("QueryMark").doesNotContain("Us3rMark").doesNotContain("Pa55Mark");
@@ -108,7 +103,9 @@ class HttpTransportFactoryTest {
     @Test
     void rejectsUrlsThatAreNotAbsoluteHttpNamingKeyRuleAndValue() {
         assertThatThrownBy(() -> settings(Map.of("OUTBOX_WEBHOOK_URL", "/relative")))
-                .hasMessage("OUTBOX_WEBHOOK_URL must be an absolute http:// or https:// URL with a host (was \"/relative\")");
+                .hasMessage("OUTBOX_WEBHOOK_URL must be an absolute http:// or https:// URL with a host (was \"****\")");
+        assertThatThrownBy(() -> HttpTransport.builder().url("/relative"))
+                .hasMessage("webhook.url must be an absolute http:// or https:// URL with a host (was \"/relative\")");
         assertThatThrownBy(() -> settings(Map.of("OUTBOX_WEBHOOK_URL", "ftp://h/x")))
                 .hasMessageContaining("OUTBOX_WEBHOOK_URL must be an absolute http://");
         assertThatThrownBy(() -> settings(Map.of("OUTBOX_ROUTES", "Order=orders")))
@@ -122,16 +119,16 @@ class HttpTransportFactoryTest {
     @Test
     void validatesSecretsWithoutShowingThem() {
         assertThatThrownBy(() -> settings(Map.of("OUTBOX_WEBHOOK_URL", "http://h/", "OUTBOX_WEBHOOK_SECRETS",
-                SECRET + ",whsec_#not-base64#"))).hasMessageContaining("OUTBOX_WEBHOOK_SECRETS: secret #2 must be whsec_")
+                SECRET + ",whsec_#not-base64#"))).hasMessageContaining("OUTBOX_WEBHOOK_SECRETS secret #2 must be whsec_")
                 .hasMessageNotContaining("not-base64").hasMessageNotContaining(SECRET);
         assertThatThrownBy(() -> settings(Map.of("OUTBOX_WEBHOOK_URL", "http://h/", "OUTBOX_WEBHOOK_SECRETS", "whsec_c2hvcnQ=")))
-                .hasMessage("OUTBOX_WEBHOOK_SECRETS: secret #1 must decode to at least 24 bytes (was 5 bytes; value not shown)");
+                .hasMessage("OUTBOX_WEBHOOK_SECRETS secret #1 must decode to at least 24 bytes (was 5 bytes; value not shown)");
         assertThat(settings(Map.of("OUTBOX_WEBHOOK_URL", "http://h/", "OUTBOX_WEBHOOK_SECRETS", SECRET + " \n " + SECRET))
                 .signer().sign("id", 1, new byte[0]).split(" ")).hasSize(2);
     }
 
     @Test
-    void readsSecretsFromAFileOnePerLineForEmbedders(@TempDir Path dir) throws Exception {
+    void readsSecretsFromAFileOnePerLine(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("secrets"), SECRET + "\n" + SECRET + "\n");
 
         WebhookSettings s = settings(Map.of("OUTBOX_WEBHOOK_URL", "http://h/", "OUTBOX_WEBHOOK_SECRETS_FILE", file.toString()));
@@ -142,43 +139,53 @@ class HttpTransportFactoryTest {
     }
 
     @Test
-    void theSidecarAcceptsTheSecretFilesAndMasksTheSecrets(@TempDir Path dir) throws Exception {
-        Path file = Files.writeString(dir.resolve("secrets"), SECRET + "\n");
+    void acceptsTheSecretFilesAndMasksTheSecrets(@TempDir Path dir) throws Exception {
+        Path secrets = Files.writeString(dir.resolve("secrets"), SECRET + "\n");
+        Path headers = Files.writeString(dir.resolve("headers"), "Authorization: Bearer t0ken\n");
+        Path url = Files.writeString(dir.resolve("url"), "https://hooks.example.com/in?token=QueryMark1\n");
         Map<String, String> env = new HashMap<>();
-        env.put("OUTBOX_JDBC_URL", "jdbc:postgresql://db/app");
-        env.put("OUTBOX_TRANSPORT", "http");
-        env.put("OUTBOX_WEBHOOK_URL", "https://hooks.example.com/in");
-        env.put("OUTBOX_WEBHOOK_SECRETS_FILE", file.toString());
-        env.put("OUTBOX_WEBHOOK_HEADERS", "Authorization: Bearer t0ken");
-        env.put("OUTBOX_HTTP_PORT", "9400");
+        env.put("OUTBOX_WEBHOOK_URL_FILE", url.toString());
+        env.put("OUTBOX_WEBHOOK_SECRETS_FILE", secrets.toString());
+        env.put("OUTBOX_WEBHOOK_HEADERS_FILE", headers.toString());
 
-        SidecarConfig config = SidecarConfig.load(env, null, List.of(new HttpTransportFactory()));
+        ConfigValues values = ConfigReader.require(new HttpTransportFactory().config(), env);
 
-        assertThat(config.describe()).doesNotContain(SECRET.substring(6)).doesNotContain("t0ken")
-                .contains("OUTBOX_WEBHOOK_SECRETS=****", "OUTBOX_WEBHOOK_HEADERS=****");
-        WebhookSettings s = HttpTransportFactory.settings(config.transportConfig());
+        assertThat(values.toString()).doesNotContain(SECRET.substring(6)).doesNotContain("t0ken")
+                .doesNotContain("QueryMark");
+        assertThat(values.shown()).containsEntry("OUTBOX_WEBHOOK_SECRETS", "****")
+                .containsEntry("OUTBOX_WEBHOOK_HEADERS", "****").containsEntry("OUTBOX_WEBHOOK_URL", "****");
+        assertThat(values.secrets()).contains(SECRET, "Authorization: Bearer t0ken");
+        WebhookSettings s = WebhookSettings.from(values);
         assertThat(s.signer()).isNotNull();
         assertThat(s.headers()).containsEntry("Authorization", "Bearer t0ken");
+        assertThat(s.router().destination(message("Order"))).isEqualTo("https://hooks.example.com/in?token=QueryMark1");
+        assertThat(s.toString()).doesNotContain("t0ken").doesNotContain(SECRET.substring(6));
     }
 
     @Test
     void parsesStaticHeadersAndRefusesOnesTheTransportOwnsWithoutShowingValues() {
-        assertThat(HttpTransportFactory.headers("Authorization: Bearer abc; X-Env: prod;"))
+        Map<String, String> base = Map.of("OUTBOX_WEBHOOK_URL", "http://h/");
+        assertThat(settings(with(base, "OUTBOX_WEBHOOK_HEADERS", "Authorization: Bearer abc; X-Env: prod;")).headers())
                 .containsExactly(Map.entry("Authorization", "Bearer abc"), Map.entry("X-Env", "prod"));
-        assertThatThrownBy(() -> HttpTransportFactory.headers("Authorization Bearer abc"))
+        assertThatThrownBy(() -> settings(with(base, "OUTBOX_WEBHOOK_HEADERS", "Authorization Bearer abc")))
                 .hasMessageContaining("OUTBOX_WEBHOOK_HEADERS must be \"Name: value\"").hasMessageNotContaining("abc");
         for (String name : List.of("Host", "Content-Length", "Connection", "Content-Type", "webhook-id", "ce-id", "traceparent")) {
-            assertThatThrownBy(() -> HttpTransportFactory.headers(name + ": secret-value"))
-                    .as(name).hasMessageContaining("\"" + name + "\" cannot be configured").hasMessageNotContaining("secret-value");
+            assertThatThrownBy(() -> settings(with(base, "OUTBOX_WEBHOOK_HEADERS", name + ": secret-value")))
+                    .as(name).hasMessageContaining("OUTBOX_WEBHOOK_HEADERS sets header \"" + name + "\", which cannot be configured")
+                    .hasMessageNotContaining("secret-value");
         }
-        assertThatThrownBy(() -> HttpTransportFactory.headers("A: 1; a: 2")).hasMessageContaining("twice");
+        assertThatThrownBy(() -> settings(with(base, "OUTBOX_WEBHOOK_HEADERS", "A: 1; a: 2")))
+                .hasMessageContaining("OUTBOX_WEBHOOK_HEADERS sets header \"a\" twice");
+        assertThatThrownBy(() -> HttpTransport.builder().headers("Authorization: Bearer abc\u0001"))
+                .hasMessageStartingWith("webhook.headers sets header \"Authorization\" to a value that is not")
+                .hasMessageNotContaining("abc");
     }
 
     @Test
     void validatesTimeoutsConcurrencyAndBatchFlag() {
         Map<String, String> base = Map.of("OUTBOX_WEBHOOK_URL", "http://h/");
         assertThatThrownBy(() -> settings(with(base, "OUTBOX_WEBHOOK_TIMEOUT", "0s")))
-                .hasMessage("OUTBOX_WEBHOOK_TIMEOUT must be between 1ms and 1h (was PT0S)");
+                .hasMessage("OUTBOX_WEBHOOK_TIMEOUT must be between 1ms and 1h (was 0ms)");
         assertThatThrownBy(() -> settings(with(base, "OUTBOX_WEBHOOK_CONNECT_TIMEOUT", "soon")))
                 .hasMessageStartingWith("OUTBOX_WEBHOOK_CONNECT_TIMEOUT must be a duration");
         assertThatThrownBy(() -> settings(with(base, "OUTBOX_WEBHOOK_MAX_CONCURRENCY", "0")))
@@ -194,8 +201,41 @@ class HttpTransportFactoryTest {
         return map;
     }
 
+    @Test
+    void theBuilderNamesThePropertyTheRuleAndTheValue() {
+        assertThatThrownBy(() -> HttpTransport.builder().timeout(Duration.ZERO)).isInstanceOf(OutboxException.class)
+                .hasMessage("webhook.timeout must be between 1ms and 1h (was 0ms)");
+        assertThatThrownBy(() -> HttpTransport.builder().maxConcurrency(2000))
+                .hasMessage("webhook.maxConcurrency must be between 1 and 1024 (was 2000)");
+        assertThatThrownBy(() -> HttpTransport.builder().secrets("whsec_c2hvcnQ="))
+                .hasMessage("webhook.secrets secret #1 must decode to at least 24 bytes (was 5 bytes; value not shown)");
+        assertThatThrownBy(() -> HttpTransport.builder().batch(true).build())
+                .hasMessage("webhook.url is required unless routes or routeDefault gives the URLs (was unset)");
+        assertThatThrownBy(() -> HttpTransport.builder().routes("Order=orders").build())
+                .hasMessage("routes must be an absolute http:// or https:// URL with a host (was \"orders\")");
+    }
+
+    @Test
+    void theBuilderCreatesTheTransportAsTheFactoryDoes() {
+        // Port 1 on loopback: connection refused at once, an outage of the whole batch.
+        try (Transport transport = HttpTransport.builder().routes("Order=http://127.0.0.1:1/orders").routeDefault("")
+                .secrets(SECRET).timeout(Duration.ofSeconds(2)).connectTimeout(Duration.ofSeconds(2)).maxConcurrency(4)
+                .batch(false).headers("X-Env: test").cloudEventsSource("/shop").build()) {
+            assertThatThrownBy(() -> transport.send(List.of(message("Order"))))
+                    .isInstanceOfSatisfying(dev.outbox.relay.spi.TransportException.class,
+                            e -> assertThat(e.outage()).isTrue())
+                    .hasMessageContaining("cannot connect to http://127.0.0.1:1/orders");
+        }
+        try (Transport transport = HttpTransport.builder().routes("Order=http://127.0.0.1:1/orders").build()) {
+            assertThat(transport.send(List.of(message("Customer")))).singleElement()
+                    .satisfies(r -> assertThat(r.failure()).hasMessageContaining("no route"))
+                    .satisfies(r -> assertThat(r.isAcknowledged()).isFalse())
+                    .extracting(SendResult::failure).satisfies(f -> assertThat(f.retryable()).isFalse());
+        }
+    }
+
     private static WebhookSettings settings(Map<String, String> values) {
-        return HttpTransportFactory.settings(new TransportConfig(values));
+        return WebhookSettings.from(ConfigReader.require(new HttpTransportFactory().config(), values));
     }
 
     private static OutboxMessage message(String aggregateType) {
