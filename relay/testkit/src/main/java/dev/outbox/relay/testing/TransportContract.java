@@ -8,8 +8,8 @@ import dev.outbox.core.Outbox;
 import dev.outbox.core.OutboxEvent;
 import dev.outbox.relay.Relay;
 import dev.outbox.relay.RelayConfig;
+import dev.outbox.relay.config.ConfigReader;
 import dev.outbox.relay.spi.Transport;
-import dev.outbox.relay.spi.TransportConfig;
 import dev.outbox.relay.spi.TransportFactory;
 import dev.outbox.relay.transport.CloudEvent;
 import dev.outbox.testing.TestDatabase;
@@ -110,7 +110,7 @@ public abstract class TransportContract {
     protected Transport transport(Map<String, String> extra) {
         Map<String, String> config = new HashMap<>(config(aggregateType));
         config.putAll(extra);
-        return factory().create(new TransportConfig(config));
+        return factory().create(ConfigReader.require(factory().config(), config));
     }
 
     protected Relay startRelay(Transport transport, RelayConfig.Builder config) {
@@ -223,7 +223,8 @@ public abstract class TransportContract {
         write(poison, 3, 1);
         write(aggregateType, 200, 20);
         Map<String, String> routes = new HashMap<>(config(aggregateType));
-        Relay relay = startRelay(factory().create(new TransportConfig(routes)), fast().maxNonRetryableAttempts(2));
+        Relay relay = startRelay(factory().create(ConfigReader.require(factory().config(), routes)),
+                fast().maxNonRetryableAttempts(2));
         await("the poison event is dead", WAIT, () -> db.queryLong(
                 "SELECT count(*) FROM outbox.event WHERE dead_at IS NOT NULL") == 1);
         awaitReceived(200);
