@@ -25,6 +25,12 @@ public final class Redaction {
     /** {@code password=…} and the like, as a JDBC URL or a connection string carries them. */
     private static final Pattern SECRET_PARAMETER = Pattern.compile(
             "(?i)\\b((?:ssl)?password|passwd|pwd|sslkey|sslpassword)=[^&;\\s]*");
+    /**
+     * A password option as JAAS configurations ({@code sasl.jaas.config}) write it: blanks around
+     * {@code =}, the value quoted (blanks inside) or not.
+     */
+    private static final Pattern PASSWORD_OPTION = Pattern.compile(
+            "(?i)\\b([A-Za-z_.]*password\\s*=\\s*)(\"[^\"]*\"?|'[^']*'?|[^\"'\\s;]*)");
     /** {@code scheme://userinfo@}, to find the credential it carries. */
     private static final Pattern URL_USERINFO = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://([^/?#@\\s,]*)@");
     /** A query parameter's value of a URL. */
@@ -88,6 +94,16 @@ public final class Redaction {
     /** {@code text} with the value of every {@code password=}, {@code sslkey=}… parameter replaced by {@code ****}. */
     public static String parameters(String text) {
         return text == null ? null : SECRET_PARAMETER.matcher(text).replaceAll("$1=" + MASK);
+    }
+
+    /**
+     * {@code text} with the value of every password option of a JAAS-style configuration
+     * ({@code password="…"}, {@code ssl.key.password = …}, quoted or not) replaced by {@code ****}:
+     * for client messages that quote a fragment of such a configuration, which scrubbing the
+     * configured value as a whole does not catch.
+     */
+    public static String passwordOptions(String text) {
+        return text == null ? null : PASSWORD_OPTION.matcher(text).replaceAll("$1" + MASK);
     }
 
     /**

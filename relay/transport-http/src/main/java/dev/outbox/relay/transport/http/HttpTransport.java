@@ -229,7 +229,7 @@ public final class HttpTransport implements Transport {
                 if (answer.pending()) {
                     futures.get(k).cancel(true);
                     failure = TransportException.outage("no response from " + WebhookUrls.display(o.uri()) + " within "
-                            + HttpTransportFactory.TIMEOUT + "=" + settings.timeout(), null);
+                            + WebhookSettings.TIMEOUT.env() + "=" + Durations.format(settings.timeout()), null);
                 } else if (answer.failure() instanceof CancellationException e) {
                     failure = TransportException.outage("the request to " + WebhookUrls.display(o.uri())
                             + " was cancelled (transport closing)", e);

@@ -1,9 +1,14 @@
 package dev.outbox.relay.transport.kafka;
 
+import static dev.outbox.relay.config.Setting.between;
+
 import dev.outbox.core.OutboxException;
-import dev.outbox.relay.spi.TransportConfig;
-import dev.outbox.relay.transport.CloudEvent;
+import dev.outbox.relay.config.ConfigModel;
+import dev.outbox.relay.config.ConfigValues;
+import dev.outbox.relay.config.Naming;
 import dev.outbox.relay.config.Redaction;
+import dev.outbox.relay.config.Setting;
+import dev.outbox.relay.transport.CloudEvent;
 import dev.outbox.relay.transport.Router;
 import java.io.IOException;
 import java.io.Reader;
@@ -15,22 +20,23 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * The validated, immutable configuration of the {@code kafka} transport, read once by
- * {@link KafkaTransportFactory#create}. {@link #from} fails with an {@link OutboxException} naming
- * the key, the rule and the value; values of the extra properties file (SASL/TLS secrets) never
- * appear in messages or in {@link #toString()}.
+ * The settings of the {@code kafka} transport, each declared once ({@link #MODEL}), and the
+ * validated, immutable configuration of one {@link KafkaTransport} made from their values by
+ * {@link #from}, which also reads the properties file ({@link #PROPERTIES_FILE}). Messages name
+ * the key as the user wrote it ({@link Naming}), the rule and the value; values of the properties
+ * file (SASL/TLS secrets) never appear in messages or in {@link #toString()}.
  *
  * @param bootstrapServers {@code host:port[,host:port…]}
  * @param clientId Kafka {@code client.id} of the producer (the admin client adds {@code -admin})
@@ -41,28 +47,53 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * @param extraProperties producer/admin properties from {@link #PROPERTIES_FILE} (secrets)
  * @param router event → topic
  * @param source the CloudEvents {@code source}
+ * @param naming how the transport's messages name its settings: as the user configured it
  */
 record KafkaSettings(String bootstrapServers, String clientId, String compression, int maxRequestSize,
                      Duration ackTimeout, Duration maxBlock, Map<String, String> extraProperties, Router router,
-                     String source) {
+                     String source, Naming naming) {
 
-    static final String BOOTSTRAP_SERVERS = "OUTBOX_KAFKA_BOOTSTRAP_SERVERS";
-    static final String CLIENT_ID = "OUTBOX_KAFKA_CLIENT_ID";
-    static final String COMPRESSION = "OUTBOX_KAFKA_COMPRESSION";
-    static final String MAX_REQUEST_SIZE = "OUTBOX_KAFKA_MAX_REQUEST_SIZE";
-    static final String ACK_TIMEOUT = "OUTBOX_KAFKA_ACK_TIMEOUT";
-    static final String MAX_BLOCK = "OUTBOX_KAFKA_MAX_BLOCK";
-    static final String PROPERTIES_FILE = "OUTBOX_KAFKA_PROPERTIES_FILE";
-    static final String SOURCE = CloudEvent.SOURCE_KEY;
+    private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9a-fA-F:.]+]|[A-Za-z0-9._-]+):(\\d{1,5})");
+    private static final Pattern CLIENT_ID_CHARS = Pattern.compile("[A-Za-z0-9._-]{1,200}");
 
-    static final String DEFAULT_CLIENT_ID = "outbox-relay";
-    static final String DEFAULT_ROUTE = "${aggregatetype}";
-    static final int DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
-    /** Below the relay's default send timeout (30 s), so that this transport, not the relay's interrupt, reports each event. */
-    static final Duration DEFAULT_ACK_TIMEOUT = Duration.ofSeconds(25);
-    static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(5);
+    public static final Setting<String> BOOTSTRAP_SERVERS = Setting.text("kafka.bootstrapServers",
+                    "OUTBOX_KAFKA_BOOTSTRAP_SERVERS").required().check(KafkaSettings::bootstrapProblem)
+            .shownType("host:port[,host:port…]")
+            .description("The Kafka brokers to connect to, as `host:port[,host:port…]`.").build();
+    public static final Setting<String> CLIENT_ID = Setting.text("kafka.clientId", "OUTBOX_KAFKA_CLIENT_ID")
+            .defaultValue("outbox-relay")
+            .matching(CLIENT_ID_CHARS, "1-200 characters of A-Z, a-z, 0-9, '.', '_' and '-'")
+            .description("The producer's `client.id`; the admin client's is this with `-admin`.").build();
     /** Every codec whose library kafka-clients brings along (gzip is in the JDK). */
-    static final List<String> COMPRESSIONS = List.of("none", "gzip", "snappy", "lz4", "zstd");
+    public static final Setting<String> COMPRESSION = Setting.choice("kafka.compression", "OUTBOX_KAFKA_COMPRESSION",
+                    List.of("none", "gzip", "snappy", "lz4", "zstd")).defaultValue("none")
+            .description("Compression of the records: `none`, `gzip`, `snappy`, `lz4` or `zstd`.").build();
+    public static final Setting<Integer> MAX_REQUEST_SIZE = Setting.integer("kafka.maxRequestSize",
+                    "OUTBOX_KAFKA_MAX_REQUEST_SIZE").defaultValue(1_048_576).check(between(1024, Integer.MAX_VALUE))
+            .description("The producer's `max.request.size` in bytes: a larger record fails permanently (the"
+                    + " topic's `max.message.bytes` applies too).").build();
+    /** Below the relay's default send timeout (30s): this transport, not the relay's interrupt, reports each event. */
+    public static final Setting<Duration> ACK_TIMEOUT = Setting.duration("kafka.ackTimeout", "OUTBOX_KAFKA_ACK_TIMEOUT")
+            .defaultValue(Duration.ofSeconds(25)).check(between(Duration.ofSeconds(1), Duration.ofMinutes(10)))
+            .description("Longest wait for a batch's acknowledgements; keep it below `OUTBOX_SEND_TIMEOUT`.").build();
+    public static final Setting<Duration> MAX_BLOCK = Setting.duration("kafka.maxBlock", "OUTBOX_KAFKA_MAX_BLOCK")
+            .defaultValue(Duration.ofSeconds(5)).check(between(Duration.ofMillis(100), Duration.ofMinutes(5)))
+            .description("Longest wait for a topic's metadata (the producer's `max.block.ms`).").build();
+    /** Read by {@link #from}, not by a check: reading a file is work for creating the transport. */
+    public static final Setting<String> PROPERTIES_FILE = Setting.text("kafka.propertiesFile",
+                    "OUTBOX_KAFKA_PROPERTIES_FILE").shownType("path")
+            .description("A properties file of further producer and admin client properties, e.g."
+                    + " `security.protocol`, `sasl.jaas.config`, `ssl.truststore.location`; its values are treated"
+                    + " as secrets and never shown. It cannot change idempotence, acks, serializers or partitioning,"
+                    + " nor what the keys above set.").build();
+    /** Empty sends only routed events. */
+    public static final Setting<String> ROUTE_DEFAULT = Router.routeDefault("${aggregatetype}");
+
+    /** Every setting the {@code kafka} transport reads. */
+    public static final ConfigModel MODEL = ConfigModel.of("kafka", List.of(BOOTSTRAP_SERVERS, CLIENT_ID,
+            COMPRESSION, MAX_REQUEST_SIZE, ACK_TIMEOUT, MAX_BLOCK, PROPERTIES_FILE, Router.ROUTES, ROUTE_DEFAULT,
+            CloudEvent.SOURCE));
+
     /**
      * The relay awaits every wave before sending the next, so lingering only adds latency: the
      * producer still batches the records that queue up while a request is in flight. Measured
@@ -71,57 +102,32 @@ record KafkaSettings(String bootstrapServers, String clientId, String compressio
      */
     static final int LINGER_MS = 0;
 
-    static final Set<String> KEYS = Set.of(BOOTSTRAP_SERVERS, CLIENT_ID, COMPRESSION, MAX_REQUEST_SIZE, ACK_TIMEOUT,
-            MAX_BLOCK, PROPERTIES_FILE, SOURCE, Router.ROUTES_KEY, Router.DEFAULT_KEY);
-
-    private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9a-fA-F:.]+]|[A-Za-z0-9._-]+):(\\d{1,5})");
-    private static final Pattern CLIENT_ID_CHARS = Pattern.compile("[A-Za-z0-9._-]{1,200}");
-    /** A password option of a JAAS login module, quoted or not. */
-    private static final Pattern JAAS_PASSWORD = Pattern.compile("(?i)(password\\s*=\\s*\"?)[^\"\\s;]*");
-
-    /**
-     * Properties the file may not set: the delivery guarantees rest on them (idempotence, acks,
-     * per-key partitioning, plain byte records), or a dedicated key sets them. Name → why.
-     */
-    private static final Map<String, String> RESERVED = reserved();
-
     KafkaSettings {
         extraProperties = Collections.unmodifiableMap(new TreeMap<>(extraProperties));
     }
 
-    static KafkaSettings from(TransportConfig config) {
-        String bootstrap = config.get(BOOTSTRAP_SERVERS).orElseThrow(() -> new OutboxException(BOOTSTRAP_SERVERS
-                + " is required: the Kafka brokers to connect to, as host:port[,host:port…]"));
-        bootstrap = bootstrap.strip();
-        for (String server : bootstrap.split(",", -1)) {
-            var m = HOST_PORT.matcher(server.strip());
-            if (!m.matches() || Integer.parseInt(m.group(2)) < 1 || Integer.parseInt(m.group(2)) > 65535) {
-                throw new OutboxException(BOOTSTRAP_SERVERS + " must be comma-separated host:port pairs with ports"
-                        + " 1-65535 (was \"" + bootstrap + "\")");
-            }
+    /**
+     * The configuration of validated values, with the properties file read.
+     *
+     * @param naming how messages name the settings: as the user wrote them
+     * @throws OutboxException naming the properties file's key, the rule and the property (never
+     *         a value of the file) if the file cannot be read or sets what it must not
+     * @throws IllegalArgumentException if these are values of another model
+     */
+    static KafkaSettings from(ConfigValues values, Naming naming) {
+        if (values.model() != MODEL) {
+            throw new IllegalArgumentException("values of " + values.model().name() + ", not of kafka");
         }
-        String clientId = config.get(CLIENT_ID, DEFAULT_CLIENT_ID).strip();
-        if (!CLIENT_ID_CHARS.matcher(clientId).matches()) {
-            throw new OutboxException(CLIENT_ID + " must be 1-200 characters of A-Z, a-z, 0-9, '.', '_' and '-' (was \""
-                    + config.get(CLIENT_ID, "") + "\")");
-        }
-        String compression = config.get(COMPRESSION, "none").strip().toLowerCase(Locale.ROOT);
-        if (!COMPRESSIONS.contains(compression)) {
-            throw new OutboxException(COMPRESSION + " must be one of " + String.join(", ", COMPRESSIONS)
-                    + " (was \"" + config.get(COMPRESSION, "") + "\")");
-        }
-        int maxRequestSize = config.getInt(MAX_REQUEST_SIZE, DEFAULT_MAX_REQUEST_SIZE, 1024, Integer.MAX_VALUE);
-        Duration ackTimeout = range(ACK_TIMEOUT, config.getDuration(ACK_TIMEOUT, DEFAULT_ACK_TIMEOUT),
-                Duration.ofSeconds(1), Duration.ofMinutes(10));
-        Duration maxBlock = range(MAX_BLOCK, config.getDuration(MAX_BLOCK, DEFAULT_MAX_BLOCK),
-                Duration.ofMillis(100), Duration.ofMinutes(5));
-        Map<String, String> extra = config.get(PROPERTIES_FILE).map(String::strip).filter(p -> !p.isEmpty())
-                .map(KafkaSettings::readProperties).orElse(Map.of());
-        Router router = Router.parse(config.get(Router.ROUTES_KEY).orElse(null),
-                config.get(Router.DEFAULT_KEY, DEFAULT_ROUTE));
-        String source = CloudEvent.source(config);
-        return new KafkaSettings(bootstrap, clientId, compression, maxRequestSize, ackTimeout, maxBlock, extra, router,
-                source);
+        Map<String, String> extra = values.find(PROPERTIES_FILE).map(String::strip).filter(p -> !p.isEmpty())
+                .map(path -> readProperties(path, naming)).orElse(Map.of());
+        return new KafkaSettings(values.get(BOOTSTRAP_SERVERS).strip(), values.get(CLIENT_ID),
+                values.get(COMPRESSION), values.get(MAX_REQUEST_SIZE), values.get(ACK_TIMEOUT), values.get(MAX_BLOCK),
+                extra, Router.of(values, ROUTE_DEFAULT), values.get(CloudEvent.SOURCE), naming);
+    }
+
+    /** The name of {@code setting} in this transport's messages. */
+    String name(Setting<?> setting) {
+        return setting.name(naming);
     }
 
     /** The producer's configuration: the file's properties, then ours, which the file may not change. */
@@ -164,13 +170,13 @@ record KafkaSettings(String bootstrapServers, String clientId, String compressio
     }
 
     /**
-     * Masks the values of the properties file (all treated as secrets: SASL/TLS settings) and any
-     * {@code password="…"} of a JAAS configuration in a text, e.g. a client's message; then URL
-     * credentials.
+     * Masks the values of the properties file (all treated as secrets: SASL/TLS settings), then
+     * any {@code password="…"} of a JAAS configuration in a text, e.g. a client's message that
+     * quotes a fragment of it, and URL credentials.
      */
     UnaryOperator<String> scrubber() {
         UnaryOperator<String> values = Redaction.scrubber(extraProperties.values());
-        return text -> text == null ? null : values.apply(JAAS_PASSWORD.matcher(text).replaceAll("$1" + Redaction.MASK));
+        return text -> Redaction.passwordOptions(values.apply(text));
     }
 
     @Override
@@ -181,73 +187,78 @@ record KafkaSettings(String bootstrapServers, String clientId, String compressio
                 + maxBlock + ", extraProperties=" + extraProperties.keySet() + ", source=" + source + "]";
     }
 
-    private static Duration range(String key, Duration value, Duration min, Duration max) {
-        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-            throw new OutboxException(key + " must be between " + show(min) + " and " + show(max)
-                    + " (was " + show(value) + ")");
+    /** What is wrong with a bootstrap servers value (without the key), or {@code null}. */
+    private static String bootstrapProblem(String servers) {
+        for (String server : servers.split(",", -1)) {
+            Matcher m = HOST_PORT.matcher(server.strip());
+            if (!m.matches() || Integer.parseInt(m.group(2)) < 1 || Integer.parseInt(m.group(2)) > 65535) {
+                return "must be comma-separated host:port pairs with ports 1-65535 (was \"" + servers + "\")";
+            }
         }
-        return value;
+        return null;
     }
 
     /** Reads the extra properties; messages name the file and the property, never a value. */
-    private static Map<String, String> readProperties(String path) {
+    private static Map<String, String> readProperties(String path, Naming naming) {
+        String key = PROPERTIES_FILE.name(naming);
         Properties properties = new Properties();
         try (Reader reader = Files.newBufferedReader(Path.of(path), StandardCharsets.UTF_8)) {
             properties.load(reader);
         } catch (IOException | RuntimeException e) {
-            throw new OutboxException(PROPERTIES_FILE + " must name a readable properties file (was \"" + path
+            throw new OutboxException(key + " must name a readable properties file (was \"" + path
                     + "\": " + e.getClass().getSimpleName() + ")");
         }
         Set<String> known = new HashSet<>(ProducerConfig.configNames());
         known.addAll(AdminClientConfig.configNames());
         Map<String, String> values = new TreeMap<>();
         for (String name : properties.stringPropertyNames()) {
-            String why = RESERVED.get(name);
+            String why = reserved(name, naming);
             if (why != null) {
-                throw new OutboxException(PROPERTIES_FILE + " must not set " + name + ": " + why + " (in \"" + path
-                        + "\")");
+                throw new OutboxException(key + " must not set " + name + ": " + why + " (in \"" + path + "\")");
             }
             if (!known.contains(name)) {
-                throw new OutboxException(PROPERTIES_FILE + " may only hold Kafka producer or admin client properties"
+                throw new OutboxException(key + " may only hold Kafka producer or admin client properties"
                         + " (found unknown property " + name + " in \"" + path + "\")");
             }
             values.put(name, properties.getProperty(name).strip());
         }
         String inFlight = values.get(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION);
         if (inFlight != null && !inFlight.matches("[1-5]")) {
-            throw new OutboxException(PROPERTIES_FILE + ": " + ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION
+            throw new OutboxException(key + ": " + ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION
                     + " must be between 1 and 5, the most an idempotent producer keeps in order (in \"" + path + "\")");
         }
         for (String number : List.of(ProducerConfig.LINGER_MS_CONFIG, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG)) {
             if (values.containsKey(number) && !values.get(number).matches("\\d{1,9}")) {
-                throw new OutboxException(PROPERTIES_FILE + ": " + number + " must be a whole number of milliseconds"
+                throw new OutboxException(key + ": " + number + " must be a whole number of milliseconds"
                         + " (in \"" + path + "\")");
             }
         }
         return values;
     }
 
-    private static Map<String, String> reserved() {
+    /**
+     * Why the properties file may not set {@code property}, or {@code null} if it may: the
+     * delivery guarantees rest on it (idempotence, acks, per-key partitioning, plain byte
+     * records), or one of the settings above sets it.
+     */
+    private static String reserved(String property, Naming naming) {
         String guarantee = "the transport's delivery guarantees depend on it";
-        Map<String, String> r = new HashMap<>();
-        r.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, guarantee + " (always true)");
-        r.put(ProducerConfig.ACKS_CONFIG, guarantee + " (always all)");
-        r.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "the transport uses an idempotent, non-transactional producer");
-        r.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, "keys are the aggregate id's UTF-8 bytes");
-        r.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, "values are the payload's bytes, unchanged");
-        r.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, "per-key order needs the default partitioner (by key)");
-        r.put(ProducerConfig.PARTITIONER_IGNORE_KEYS_CONFIG, "per-key order needs partitioning by key");
-        r.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "it follows " + ACK_TIMEOUT);
-        r.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "use " + BOOTSTRAP_SERVERS);
-        r.put(ProducerConfig.CLIENT_ID_CONFIG, "use " + CLIENT_ID);
-        r.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "use " + COMPRESSION);
-        r.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "use " + MAX_REQUEST_SIZE);
-        r.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "use " + MAX_BLOCK);
-        return Map.copyOf(r);
-    }
-
-    /** A duration as users write it. */
-    private static String show(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+        return switch (property) {
+            case ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG -> guarantee + " (always true)";
+            case ProducerConfig.ACKS_CONFIG -> guarantee + " (always all)";
+            case ProducerConfig.TRANSACTIONAL_ID_CONFIG ->
+                    "the transport uses an idempotent, non-transactional producer";
+            case ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG -> "keys are the aggregate id's UTF-8 bytes";
+            case ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG -> "values are the payload's bytes, unchanged";
+            case ProducerConfig.PARTITIONER_CLASS_CONFIG -> "per-key order needs the default partitioner (by key)";
+            case ProducerConfig.PARTITIONER_IGNORE_KEYS_CONFIG -> "per-key order needs partitioning by key";
+            case ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG -> "it follows " + ACK_TIMEOUT.name(naming);
+            case ProducerConfig.BOOTSTRAP_SERVERS_CONFIG -> "use " + BOOTSTRAP_SERVERS.name(naming);
+            case ProducerConfig.CLIENT_ID_CONFIG -> "use " + CLIENT_ID.name(naming);
+            case ProducerConfig.COMPRESSION_TYPE_CONFIG -> "use " + COMPRESSION.name(naming);
+            case ProducerConfig.MAX_REQUEST_SIZE_CONFIG -> "use " + MAX_REQUEST_SIZE.name(naming);
+            case ProducerConfig.MAX_BLOCK_MS_CONFIG -> "use " + MAX_BLOCK.name(naming);
+            default -> null;
+        };
     }
 }

@@ -1,14 +1,19 @@
 package dev.outbox.relay.transport.kafka;
 
 import dev.outbox.core.OutboxException;
+import dev.outbox.relay.config.ConfigValues;
+import dev.outbox.relay.config.Durations;
+import dev.outbox.relay.config.Naming;
+import dev.outbox.relay.config.Redaction;
 import dev.outbox.relay.spi.Acks;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.transport.CloudEvent;
-import dev.outbox.relay.config.Redaction;
+import dev.outbox.relay.transport.Router;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -40,7 +46,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * The {@code kafka} transport: publishes every event as one record with an idempotent producer
  * ({@code enable.idempotence=true}, {@code acks=all}, at most 5 requests in flight). Created by
  * {@link KafkaTransportFactory}; called by the relay with batches holding at most one event per
- * ordering key.
+ * ordering key. Embedders build one with {@link #builder()}.
  *
  * <p><b>On the wire.</b> Topic = {@code Router.destination} (default {@code ${aggregatetype}});
  * key = the aggregate id (UTF-8), so all events of a key land in one partition, in order; value =
@@ -99,6 +105,54 @@ public final class KafkaTransport implements Transport {
         this.admin = admin;
         this.topics = new TopicCheck(admin, settings.maxBlock(), System::nanoTime);
         this.scrub = settings.scrubber();
+    }
+
+    /**
+     * A builder for embedders, e.g.
+     * {@code KafkaTransport.builder().bootstrapServers("127.0.0.1:9092").routes("Order=orders").build()}.
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Creates the transport from validated values: reads the properties file, then sets up the
+     * producer and the admin client. Does not connect: a broker that is down at start-up is
+     * retried like any outage.
+     *
+     * @param naming how messages name the settings: as the user wrote them
+     * @throws OutboxException naming the key, the rule and the value if the properties file is
+     *         invalid or the Kafka client rejects the configuration (values of the properties
+     *         file are replaced by {@code ****})
+     */
+    static KafkaTransport create(ConfigValues values, Naming naming) {
+        KafkaSettings settings = KafkaSettings.from(values, naming);
+        Producer<byte[], byte[]> producer;
+        try {
+            producer = new KafkaProducer<>(settings.producerProperties());
+        } catch (KafkaException e) {
+            throw new OutboxException("the Kafka producer rejects its configuration ("
+                    + settings.name(KafkaSettings.BOOTSTRAP_SERVERS) + ", "
+                    + settings.name(KafkaSettings.PROPERTIES_FILE) + "): " + redact(settings, e),
+                    Redaction.copy(e, settings.scrubber()));
+        }
+        try {
+            return new KafkaTransport(settings, producer, Admin.create(settings.adminProperties()));
+        } catch (KafkaException e) {
+            producer.close(Duration.ZERO);
+            throw new OutboxException("the Kafka admin client rejects its configuration ("
+                    + settings.name(KafkaSettings.PROPERTIES_FILE) + "): " + redact(settings, e),
+                    Redaction.copy(e, settings.scrubber()));
+        }
+    }
+
+    /** The exception's messages (with causes') without any value of the properties file. */
+    private static String redact(KafkaSettings settings, Throwable e) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable t = e; t != null && text.length() < 2000; t = t.getCause()) {
+            text.append(text.length() == 0 ? "" : ": ").append(t.getMessage());
+        }
+        return settings.scrubber().apply(text.toString());
     }
 
     /** A client exception's message without secrets, or its class name when it has none. */
@@ -178,7 +232,8 @@ public final class KafkaTransport implements Transport {
             OutboxMessage m = batch.get(i);
             if (ack.pending()) {
                 results[i] = SendResult.failed(m.id(), TransportException.outage("Kafka did not acknowledge the event"
-                        + " within " + settings.ackTimeout() + " (" + KafkaSettings.ACK_TIMEOUT + ")", null));
+                        + " within " + Durations.format(settings.ackTimeout()) + " ("
+                        + settings.name(KafkaSettings.ACK_TIMEOUT) + ")", null));
             } else if (ack.failure() != null) {
                 results[i] = SendResult.failed(m.id(), failure(topicOf[i], m, ack.failure()));
             } else {
@@ -237,7 +292,8 @@ public final class KafkaTransport implements Transport {
                     + ": " + text(answer.cause()), copy(answer.cause()));
             // The cluster answered the admin client but not the producer in time: it stalled.
             case EXISTS -> TransportException.outage("topic " + topic + " exists but the producer got no metadata"
-                    + " for it within " + settings.maxBlock() + " (" + KafkaSettings.MAX_BLOCK + ")", null);
+                    + " for it within " + Durations.format(settings.maxBlock()) + " ("
+                    + settings.name(KafkaSettings.MAX_BLOCK) + ")", null);
             case UNREACHABLE -> throw TransportException.outage("the Kafka cluster at " + settings.bootstrapServers()
                     + " does not answer (" + text(answer.cause()) + ")", copy(answer.cause()));
         };
@@ -298,8 +354,9 @@ public final class KafkaTransport implements Transport {
         String text = text(cause);
         if (text.contains("max.request.size")) {
             // The producer refused it: "The message is N bytes when serialized which is larger than M, …"
-            return "the record is larger than the producer's max.request.size (" + KafkaSettings.MAX_REQUEST_SIZE + "="
-                    + settings.maxRequestSize() + "): " + text + " Raise " + KafkaSettings.MAX_REQUEST_SIZE
+            String key = settings.name(KafkaSettings.MAX_REQUEST_SIZE);
+            return "the record is larger than the producer's max.request.size (" + key + "="
+                    + settings.maxRequestSize() + "): " + text + " Raise " + key
                     + " (and the topic's max.message.bytes) or make the event smaller";
         }
         return "the broker refused the record as too large (" + size(record("-", m)) + " bytes of key, value and"
@@ -336,6 +393,95 @@ public final class KafkaTransport implements Transport {
             producer.close(CLOSE_TIMEOUT);
         } finally {
             admin.close(Duration.ZERO);
+        }
+    }
+
+    /**
+     * Builds a {@code kafka} transport in code, with the settings the sidecar reads from
+     * {@code OUTBOX_KAFKA_*} (the same declarations: {@link KafkaTransportFactory#config()}). Each setter checks
+     * its value at once and throws an {@link OutboxException} naming the property, the rule and
+     * the value ({@code kafka.maxRequestSize must be between 1024 and 2147483647 (was 12)});
+     * unset settings keep their defaults. {@link #build()} checks that the required
+     * {@link #bootstrapServers} is set, reads the properties file and creates the transport as
+     * the factory does, without connecting. Not thread-safe; each {@code build()} creates a new
+     * transport, which the caller closes.
+     */
+    public static final class Builder {
+        private final ConfigValues.Builder values = ConfigValues.builder(KafkaSettings.MODEL);
+
+        private Builder() {
+        }
+
+        /** The brokers to connect to, as {@code host:port[,host:port…]} (required). */
+        public Builder bootstrapServers(String servers) {
+            values.set(KafkaSettings.BOOTSTRAP_SERVERS, servers);
+            return this;
+        }
+
+        /** The producer's {@code client.id} (default {@code outbox-relay}); the admin client adds {@code -admin}. */
+        public Builder clientId(String clientId) {
+            values.set(KafkaSettings.CLIENT_ID, clientId);
+            return this;
+        }
+
+        /** {@code none} (default), {@code gzip}, {@code snappy}, {@code lz4} or {@code zstd}. */
+        public Builder compression(String codec) {
+            values.set(KafkaSettings.COMPRESSION, codec);
+            return this;
+        }
+
+        /** The producer's {@code max.request.size} in bytes (default 1048576): larger records fail permanently. */
+        public Builder maxRequestSize(int bytes) {
+            values.set(KafkaSettings.MAX_REQUEST_SIZE, bytes);
+            return this;
+        }
+
+        /** Longest wait for a batch's acknowledgements (default 25s), 1s to 10m; below the relay's send timeout. */
+        public Builder ackTimeout(Duration timeout) {
+            values.set(KafkaSettings.ACK_TIMEOUT, timeout);
+            return this;
+        }
+
+        /** Longest wait for a topic's metadata (default 5s), 100ms to 5m. */
+        public Builder maxBlock(Duration timeout) {
+            values.set(KafkaSettings.MAX_BLOCK, timeout);
+            return this;
+        }
+
+        /**
+         * A properties file of further producer and admin client properties (SASL, TLS), read by
+         * {@link #build()}; its values are treated as secrets.
+         */
+        public Builder propertiesFile(Path file) {
+            values.set(KafkaSettings.PROPERTIES_FILE, file == null ? null : file.toString());
+            return this;
+        }
+
+        /** Event → topic: comma-separated {@code Type=topic} or {@code Type/EventType=topic} pairs (aggregate type). */
+        public Builder routes(String routes) {
+            values.set(Router.ROUTES, routes);
+            return this;
+        }
+
+        /** Topic of events without a route (default {@code ${aggregatetype}}); empty for none. */
+        public Builder routeDefault(String template) {
+            values.set(KafkaSettings.ROUTE_DEFAULT, template);
+            return this;
+        }
+
+        /** The CloudEvents {@code source} of the events (default {@code /outbox}). */
+        public Builder cloudEventsSource(String source) {
+            values.set(CloudEvent.SOURCE, source);
+            return this;
+        }
+
+        /**
+         * @return a new transport; it connects when it first sends
+         * @throws OutboxException naming the property if a required setting is missing, the
+         *         properties file is invalid or the Kafka client rejects the configuration
+         */
+        public Transport build() {
+            return create(values.build(), Naming.PROPERTY);
         }
     }
 }

@@ -8,10 +8,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.relay.Relay;
 import dev.outbox.relay.RelayConfig;
+import dev.outbox.relay.config.ConfigReader;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
-import dev.outbox.relay.spi.TransportConfig;
 import dev.outbox.relay.testing.Events;
 import dev.outbox.testing.TestDatabase;
 import java.nio.charset.StandardCharsets;
@@ -112,7 +112,7 @@ class KafkaStallIT {
     void aBrokerThatAnswersAgainAfterTheMetadataWaitChargesNoEvent() throws Exception {
         List<OutboxMessage> batch = batch(200, 10);
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-        try (Transport transport = transport(Map.of(KafkaSettings.MAX_BLOCK, "2s"))) {
+        try (Transport transport = transport(Map.of(KafkaSettings.MAX_BLOCK.env(), "2s"))) {
             kafka.stall();
             // The fault's timeline, not a synchronisation: the stall ends after the 2 s metadata
             // wait and within the 2 s the cluster is then given to say whether the topic exists.
@@ -146,7 +146,7 @@ class KafkaStallIT {
         List<OutboxMessage> batch = batch(1_000, 1_000);
         StallOnFirstAck.arm(kafka);
         List<SendResult> results;
-        try (Transport transport = transport(Map.of(KafkaSettings.PROPERTIES_FILE, properties.toString()))) {
+        try (Transport transport = transport(Map.of(KafkaSettings.PROPERTIES_FILE.env(), properties.toString()))) {
             try {
                 results = sendOrOutage(transport, batch);
             } finally {
@@ -166,8 +166,8 @@ class KafkaStallIT {
     void closingDuringAStallReturnsWithinTheCloseBound() throws Exception {
         Path properties = Files.createTempFile("stall", ".properties");
         Files.writeString(properties, "interceptor.classes=" + StallOnFirstAck.class.getName() + "\n");
-        Transport transport = transport(Map.of(KafkaSettings.ACK_TIMEOUT, "20s",
-                KafkaSettings.PROPERTIES_FILE, properties.toString()));
+        Transport transport = transport(Map.of(KafkaSettings.ACK_TIMEOUT.env(), "20s",
+                KafkaSettings.PROPERTIES_FILE.env(), properties.toString()));
         CompletableFuture<List<SendResult>> sending;
         try {
             assertThat(transport.send(batch(10, 10))).allMatch(SendResult::isAcknowledged); // metadata known
@@ -212,7 +212,7 @@ class KafkaStallIT {
                     + " FROM generate_series(1, 2000) g");
             StallOnFirstAck.arm(kafka);
             Relay relay = Relay.builder(Events.relayRoleDataSource(db), transport(Map.of(
-                            KafkaSettings.PROPERTIES_FILE, properties.toString(), "OUTBOX_ROUTE_DEFAULT", topic)))
+                            KafkaSettings.PROPERTIES_FILE.env(), properties.toString(), "OUTBOX_ROUTE_DEFAULT", topic)))
                     .config(RelayConfig.builder().batchSize(500).maxAttempts(1).maxNonRetryableAttempts(1)
                             .minPollInterval(Duration.ofMillis(5)).maxPollInterval(Duration.ofMillis(50))
                             .backoffBase(Duration.ofMillis(50)).backoffCap(Duration.ofMillis(500)).build())
@@ -306,10 +306,11 @@ class KafkaStallIT {
     }
 
     private Transport transport(Map<String, String> extra) {
-        Map<String, String> config = new HashMap<>(Map.of(KafkaSettings.BOOTSTRAP_SERVERS, kafka.bootstrap(),
-                KafkaSettings.MAX_BLOCK, "1s", KafkaSettings.ACK_TIMEOUT, "4s"));
+        Map<String, String> config = new HashMap<>(Map.of(KafkaSettings.BOOTSTRAP_SERVERS.env(), kafka.bootstrap(),
+                KafkaSettings.MAX_BLOCK.env(), "1s", KafkaSettings.ACK_TIMEOUT.env(), "4s"));
         config.putAll(extra);
-        return new KafkaTransportFactory().create(new TransportConfig(config));
+        KafkaTransportFactory factory = new KafkaTransportFactory();
+        return factory.create(ConfigReader.require(factory.config(), config));
     }
 
     private List<OutboxMessage> batch(int count, int payloadBytes) {

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outbox.core.OutboxException;
-import dev.outbox.relay.spi.TransportConfig;
+import dev.outbox.relay.config.ConfigReader;
+import dev.outbox.relay.config.Naming;
+import dev.outbox.relay.config.Setting;
+import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportFactory;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,13 +25,15 @@ class KafkaTransportFactoryTest {
     @TempDir
     Path dir;
 
+    private static final TransportFactory FACTORY = new KafkaTransportFactory();
+
     private static KafkaSettings settings(String... keyValues) {
         Map<String, String> values = new HashMap<>();
-        values.put(KafkaSettings.BOOTSTRAP_SERVERS, "127.0.0.1:9092");
+        values.put(KafkaSettings.BOOTSTRAP_SERVERS.env(), "127.0.0.1:9092");
         for (int i = 0; i < keyValues.length; i += 2) {
             values.put(keyValues[i], keyValues[i + 1]);
         }
-        return KafkaSettings.from(new TransportConfig(values));
+        return KafkaSettings.from(ConfigReader.require(FACTORY.config(), values), Naming.ENVIRONMENT);
     }
 
     @Test
@@ -36,11 +41,13 @@ class KafkaTransportFactoryTest {
         TransportFactory factory = ServiceLoader.load(TransportFactory.class).stream().map(ServiceLoader.Provider::get)
                 .filter(f -> f.name().equals("kafka")).findFirst().orElseThrow();
 
-        assertThat(factory.configKeys()).containsExactlyInAnyOrder("OUTBOX_KAFKA_BOOTSTRAP_SERVERS",
+        assertThat(factory.config().keys()).containsExactlyInAnyOrder("OUTBOX_KAFKA_BOOTSTRAP_SERVERS",
                 "OUTBOX_KAFKA_CLIENT_ID", "OUTBOX_KAFKA_COMPRESSION", "OUTBOX_KAFKA_MAX_REQUEST_SIZE",
                 "OUTBOX_KAFKA_ACK_TIMEOUT", "OUTBOX_KAFKA_MAX_BLOCK", "OUTBOX_KAFKA_PROPERTIES_FILE",
                 "OUTBOX_ROUTES", "OUTBOX_ROUTE_DEFAULT", "OUTBOX_CLOUDEVENTS_SOURCE");
-        assertThat(factory.secretKeys()).isEmpty();
+        // The properties file's values are secrets, its path is not.
+        assertThat(factory.config().settings()).noneMatch(Setting::secret);
+        assertThat(factory.config().settings()).allMatch(s -> !s.description().isBlank());
     }
 
     @Test
@@ -73,7 +80,7 @@ class KafkaTransportFactoryTest {
 
     @Test
     void requiresTheBootstrapServers() {
-        assertThatThrownBy(() -> KafkaSettings.from(new TransportConfig(Map.of())))
+        assertThatThrownBy(() -> ConfigReader.require(FACTORY.config(), Map.of()))
                 .isInstanceOf(OutboxException.class).hasMessageStartingWith("OUTBOX_KAFKA_BOOTSTRAP_SERVERS is required");
     }
 
@@ -89,13 +96,13 @@ class KafkaTransportFactoryTest {
         assertThatThrownBy(() -> settings("OUTBOX_KAFKA_MAX_REQUEST_SIZE", "12"))
                 .hasMessage("OUTBOX_KAFKA_MAX_REQUEST_SIZE must be between 1024 and 2147483647 (was 12)");
         assertThatThrownBy(() -> settings("OUTBOX_KAFKA_ACK_TIMEOUT", "0s"))
-                .hasMessage("OUTBOX_KAFKA_ACK_TIMEOUT must be between 1s and 600s (was 0s)");
+                .hasMessage("OUTBOX_KAFKA_ACK_TIMEOUT must be between 1s and 10m (was 0ms)");
         assertThatThrownBy(() -> settings("OUTBOX_KAFKA_MAX_BLOCK", "soon"))
                 .hasMessageStartingWith("OUTBOX_KAFKA_MAX_BLOCK must be a duration").hasMessageContaining("\"soon\"");
         assertThatThrownBy(() -> settings("OUTBOX_KAFKA_CLIENT_ID", "a b"))
                 .hasMessageStartingWith("OUTBOX_KAFKA_CLIENT_ID must be").hasMessageEndingWith("(was \"a b\")");
         assertThatThrownBy(() -> settings("OUTBOX_CLOUDEVENTS_SOURCE", " "))
-                .hasMessage("OUTBOX_CLOUDEVENTS_SOURCE must be a non-empty URI-reference such as /orders-service (was \" \")");
+                .hasMessage("OUTBOX_CLOUDEVENTS_SOURCE must be a non-empty URI-reference such as /orders-service (was \"\")");
         assertThatThrownBy(() -> settings("OUTBOX_ROUTES", "Order"))
                 .hasMessageStartingWith("OUTBOX_ROUTES must be");
     }
@@ -137,8 +144,44 @@ class KafkaTransportFactoryTest {
     @Test
     void creatingTheTransportDoesNotNeedARunningBroker() {
         // Port 1: nothing listens there; the client connects only when the first batch is sent.
-        try (var transport = new KafkaTransportFactory().create(new TransportConfig(
+        try (var transport = FACTORY.create(ConfigReader.require(FACTORY.config(),
                 Map.of("OUTBOX_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")))) {
+            assertThat(transport).isInstanceOf(KafkaTransport.class);
+        }
+    }
+
+    @Test
+    void builderChecksEachValueAtOnceNamingTheProperty() {
+        assertThatThrownBy(() -> KafkaTransport.builder().maxRequestSize(12)).isInstanceOf(OutboxException.class)
+                .hasMessage("kafka.maxRequestSize must be between 1024 and 2147483647 (was 12)");
+        assertThatThrownBy(() -> KafkaTransport.builder().bootstrapServers("localhost"))
+                .hasMessage("kafka.bootstrapServers must be comma-separated host:port pairs with ports 1-65535"
+                        + " (was \"localhost\")");
+        assertThatThrownBy(() -> KafkaTransport.builder().ackTimeout(Duration.ofMinutes(11)))
+                .hasMessage("kafka.ackTimeout must be between 1s and 10m (was 11m)");
+        assertThatThrownBy(() -> KafkaTransport.builder().compression("brotli"))
+                .hasMessage("kafka.compression must be one of none, gzip, snappy, lz4, zstd (was \"brotli\")");
+        assertThatThrownBy(() -> KafkaTransport.builder().routes("Order"))
+                .hasMessageStartingWith("routes must be");
+        assertThatThrownBy(() -> KafkaTransport.builder().routes("Order=orders").build())
+                .hasMessageStartingWith("kafka.bootstrapServers is required");
+    }
+
+    @Test
+    void builderNamesThePropertyWhenThePropertiesFileSetsWhatItMustNot() throws IOException {
+        Path acks = properties("acks=1\nmax.request.size=1\n");
+
+        assertThatThrownBy(() -> KafkaTransport.builder().bootstrapServers("127.0.0.1:1").propertiesFile(acks).build())
+                .isInstanceOf(OutboxException.class).hasMessageStartingWith("kafka.propertiesFile must not set ");
+    }
+
+    @Test
+    void builderMakesTheSameTransportAsTheFactory() {
+        // Port 1: nothing listens there; building does not connect.
+        try (Transport transport = KafkaTransport.builder().bootstrapServers("127.0.0.1:1").clientId("orders")
+                .compression("lz4").maxRequestSize(2048).ackTimeout(Duration.ofSeconds(3))
+                .maxBlock(Duration.ofMillis(500)).routes("Order=orders").routeDefault("").cloudEventsSource("/shop")
+                .build()) {
             assertThat(transport).isInstanceOf(KafkaTransport.class);
         }
     }

@@ -7,10 +7,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.outbox.core.Outbox;
 import dev.outbox.core.OutboxEvent;
 import dev.outbox.relay.Relay;
+import dev.outbox.relay.config.ConfigReader;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
-import dev.outbox.relay.spi.TransportConfig;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.spi.TransportFactory;
 import dev.outbox.relay.testing.TransportContract;
@@ -78,8 +78,8 @@ class KafkaTransportIT extends TransportContract {
     protected Map<String, String> config(String aggregateType) {
         // Acknowledgements are awaited for less than fast()'s relay send timeout (20 s), so the
         // transport, not the relay's interrupt, reports an outage.
-        return Map.of(KafkaSettings.BOOTSTRAP_SERVERS, bootstrap(), "OUTBOX_ROUTE_DEFAULT", "${aggregatetype}",
-                KafkaSettings.ACK_TIMEOUT, "10s");
+        return Map.of(KafkaSettings.BOOTSTRAP_SERVERS.env(), bootstrap(), "OUTBOX_ROUTE_DEFAULT", "${aggregatetype}",
+                KafkaSettings.ACK_TIMEOUT.env(), "10s");
     }
 
     private Admin admin() {
@@ -205,7 +205,7 @@ class KafkaTransportIT extends TransportContract {
             c.commit();
         }
         write(aggregateType, 100, 10);
-        Map<String, String> config = Map.of(KafkaSettings.MAX_REQUEST_SIZE, "10240");
+        Map<String, String> config = Map.of(KafkaSettings.MAX_REQUEST_SIZE.env(), "10240");
         Relay relay = startRelay(transport(config), fast().maxNonRetryableAttempts(2));
 
         await("the oversized event is dead", WAIT, () -> db.queryLong(
@@ -225,7 +225,7 @@ class KafkaTransportIT extends TransportContract {
         List<OutboxMessage> batch = List.of(message(aggregateType, "a", "{\"codec\": \"" + codec + "\", \"é\": 1}"),
                 message(aggregateType, "b", "[1, 2, 3]"));
         List<SendResult> results;
-        try (Transport transport = transport(Map.of(KafkaSettings.COMPRESSION, codec))) {
+        try (Transport transport = transport(Map.of(KafkaSettings.COMPRESSION.env(), codec))) {
             results = transport.send(batch);
         }
 
@@ -237,6 +237,23 @@ class KafkaTransportIT extends TransportContract {
     }
 
     @Test
+    void aTransportFromTheBuilderDeliversAsTheFactorysDoes() {
+        List<SendResult> results;
+        try (Transport transport = KafkaTransport.builder().bootstrapServers(bootstrap())
+                .routes("Routed=" + aggregateType).routeDefault("").ackTimeout(Duration.ofSeconds(10))
+                .cloudEventsSource("/builder").build()) {
+            results = transport.send(List.of(message("Routed", "a", "{\"n\": 1}")));
+        }
+
+        assertThat(results).allMatch(SendResult::isAcknowledged);
+        awaitReceived(1);
+        assertThat(received()).singleElement().satisfies(m -> {
+            assertThat(m.key()).isEqualTo("a");
+            assertThat(attribute(m, "source")).isEqualTo("/builder");
+        });
+    }
+
+    @Test
     void eventsForAMissingTopicFailPermanentlyAndTheClusterIsAskedOnlyOnce() {
         String missing = aggregateType + "missing";
         List<OutboxMessage> batch = new ArrayList<>();
@@ -244,7 +261,7 @@ class KafkaTransportIT extends TransportContract {
             batch.add(message(missing, "k" + i, "{}"));
         }
         batch.add(message(aggregateType, "present", "{}"));
-        try (Transport transport = transport(Map.of(KafkaSettings.MAX_BLOCK, "1s"))) {
+        try (Transport transport = transport(Map.of(KafkaSettings.MAX_BLOCK.env(), "1s"))) {
             List<SendResult> first = transport.send(batch);
             long started = System.nanoTime();
             List<SendResult> second = transport.send(batch.subList(0, 20));
@@ -264,9 +281,9 @@ class KafkaTransportIT extends TransportContract {
 
     @Test
     void anUnreachableClusterFailsTheWholeBatchRetryably() {
-        Map<String, String> unreachable = Map.of(KafkaSettings.BOOTSTRAP_SERVERS, "127.0.0.1:1",
-                KafkaSettings.MAX_BLOCK, "500ms");
-        try (Transport transport = factory().create(new TransportConfig(unreachable))) {
+        Map<String, String> unreachable = Map.of(KafkaSettings.BOOTSTRAP_SERVERS.env(), "127.0.0.1:1",
+                KafkaSettings.MAX_BLOCK.env(), "500ms");
+        try (Transport transport = factory().create(ConfigReader.require(factory().config(), unreachable))) {
             assertThatThrownBy(() -> transport.send(List.of(message(aggregateType, "k", "{}"))))
                     .isInstanceOfSatisfying(TransportException.class, e -> assertThat(e.retryable()).isTrue())
                     .hasMessageContaining("does not answer");
@@ -310,11 +327,11 @@ class KafkaTransportIT extends TransportContract {
                 + "sasl.jaas.config=not a login module password=Pa55Mark\n");
         StringBuilder shown = new StringBuilder();
         Throwable rejected = org.assertj.core.api.Assertions.catchThrowable(
-                () -> transport(Map.of(KafkaSettings.PROPERTIES_FILE, broken.toString())).close());
+                () -> transport(Map.of(KafkaSettings.PROPERTIES_FILE.env(), broken.toString())).close());
         assertThat(rejected).isInstanceOf(dev.outbox.core.OutboxException.class);
         shown.append(rejected.getMessage()).append(dev.outbox.relay.testing.CapturedLogs.stackTrace(rejected));
-        try (Transport transport = transport(Map.of(KafkaSettings.PROPERTIES_FILE, sasl.toString(),
-                KafkaSettings.MAX_BLOCK, "1s"))) {
+        try (Transport transport = transport(Map.of(KafkaSettings.PROPERTIES_FILE.env(), sasl.toString(),
+                KafkaSettings.MAX_BLOCK.env(), "1s"))) {
             Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(
                     () -> transport.send(List.of(message(aggregateType, "k", "{}"))));
             assertThat(thrown).isInstanceOfSatisfying(TransportException.class, e -> assertThat(e.outage()).isTrue());
