@@ -33,9 +33,11 @@ public final class ConfigReader {
     public static Optional<ConfigValues> read(ConfigModel model, Map<String, String> raw, List<String> problems) {
         int before = problems.size();
         Map<Setting<?>, Object> values = new LinkedHashMap<>();
+        List<Setting<?>> given = new ArrayList<>();
         for (Setting<?> s : model.settings()) {
             String text = text(s, raw, problems);
             if (text != null) {
+                given.add(s);
                 try {
                     values.put(s, s.parse(text));
                 } catch (IllegalArgumentException e) {
@@ -46,7 +48,8 @@ public final class ConfigReader {
         }
         if (problems.size() > before) {
             // Rules would compare against values that were rejected; missing ones are still worth saying.
-            problems.addAll(ConfigValues.missing(model, values, Naming.ENVIRONMENT));
+            problems.addAll(ConfigValues.missing(model, values, Naming.ENVIRONMENT).stream()
+                    .filter(p -> given.stream().noneMatch(s -> p.startsWith(s.env() + " "))).toList());
             return Optional.empty();
         }
         problems.addAll(ConfigValues.problems(model, values, Naming.ENVIRONMENT));
