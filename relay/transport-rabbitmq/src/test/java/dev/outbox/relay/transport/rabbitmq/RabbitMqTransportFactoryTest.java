@@ -92,7 +92,8 @@ class RabbitMqTransportFactoryTest {
     @Test
     void rejectsOtherSchemesWithoutShowingThePassword() {
         assertThatThrownBy(() -> settings(URI_KEY, "http://app:s3cret@rabbit:5672/"))
-                .hasMessage(URI_KEY + " must start with amqp:// or amqps:// (was \"http://****@rabbit:5672/\")");
+                .hasMessageStartingWith(URI_KEY + " must start with amqp:// or amqps:// (was \"http://****@rabbit:5672/\")")
+                .hasMessageNotContaining("s3cret");
     }
 
     @Test
@@ -142,7 +143,7 @@ class RabbitMqTransportFactoryTest {
         assertThat(settings().toString()).contains("amqp://****@rabbit.internal:5672/orders").doesNotContain("s3cret");
         // An unencoded @ in the password leaves no host: the message shows no part of the password.
         assertThatThrownBy(() -> settings(URI_KEY, "amqp://app:p@ss@rabbit/"))
-                .hasMessage(URI_KEY + " must name a host, as in amqp://user:password@host:5672/vhost"
+                .hasMessageStartingWith(URI_KEY + " must name a host, as in amqp://user:password@host:5672/vhost"
                         + " (was \"amqp://****@rabbit/\")");
         assertThat(ConfigReader.require(factory.config(), Map.of(URI_KEY, URI)).toString()).doesNotContain("s3cret");
     }
