@@ -38,7 +38,7 @@ public final class NatsSettings {
                     + " wss); the client tries them in turn and reconnects to any of them.").build();
     public static final Setting<String> CREDENTIALS_FILE = Setting.text("nats.credentialsFile",
                     "OUTBOX_NATS_CREDENTIALS_FILE")
-            .check(v -> v.isBlank() ? "must name a readable NATS .creds file (was \"" + v + "\")" : null)
+            .shownType("path").check(v -> v.isBlank() ? "must name a readable NATS .creds file (was \"" + v + "\")" : null)
             .description("A NATS `.creds` file (JWT and NKey seed) to authenticate with.").build();
     public static final Setting<String> TOKEN = Setting.text("nats.token", "OUTBOX_NATS_TOKEN").secret()
             .check(v -> v.isBlank() ? "must not be blank when set" : null)
