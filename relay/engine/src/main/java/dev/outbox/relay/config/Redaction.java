@@ -91,6 +91,20 @@ public final class Redaction {
         return value.startsWith("jdbc:") ? parameters(value) : credentials(parameters(value));
     }
 
+    /**
+     * {@code url}, one URL as a user wrote it (valid or not), with all between {@code ://} and its
+     * last {@code @} masked, and its query: a password may hold an unencoded {@code @}, which ends
+     * the user info {@link #userInfo} finds in free text too early.
+     */
+    public static String url(String url) {
+        if (url == null) {
+            return null;
+        }
+        int start = url.indexOf("://");
+        int at = url.lastIndexOf('@');
+        return urls(start >= 0 && at > start ? url.substring(0, start + 3) + MASK + url.substring(at) : url);
+    }
+
     /** {@code text} with the value of every {@code password=}, {@code sslkey=}… parameter replaced by {@code ****}. */
     public static String parameters(String text) {
         return text == null ? null : SECRET_PARAMETER.matcher(text).replaceAll("$1=" + MASK);

@@ -46,4 +46,16 @@ class RedactionTest {
                 .doesNotContain("s3cret");
         assertThat(Redaction.copy(null, scrub)).isNull();
     }
+
+    @Test
+    void masksTheWholeUserInfoOfOneUrlUpToItsLastAt() {
+        assertThat(Redaction.url("amqp://app:s3cret@rabbit:5672/v")).isEqualTo("amqp://****@rabbit:5672/v");
+        // An unencoded @ in the password: userInfo() would stop at the first one and show "ss".
+        assertThat(Redaction.url("amqp://app:p@ss@rabbit/")).isEqualTo("amqp://****@rabbit/");
+        assertThat(Redaction.url("nats://t0ken@h:4222?x=secretvalue")).isEqualTo("nats://****@h:4222?****");
+        assertThat(Redaction.url("amqp://rabbit:5672/")).isEqualTo("amqp://rabbit:5672/");
+        assertThat(Redaction.url("127.0.0.1:4222")).isEqualTo("127.0.0.1:4222");
+        assertThat(Redaction.url("a@b")).isEqualTo("a@b");
+        assertThat(Redaction.url(null)).isNull();
+    }
 }

@@ -1,9 +1,13 @@
 package dev.outbox.relay.transport.nats;
 
+import static java.util.stream.Collectors.joining;
+
 import dev.outbox.core.OutboxException;
-import dev.outbox.relay.spi.TransportConfig;
-import dev.outbox.relay.transport.CloudEvent;
+import dev.outbox.relay.config.ConfigModel;
+import dev.outbox.relay.config.ConfigValues;
 import dev.outbox.relay.config.Redaction;
+import dev.outbox.relay.config.Setting;
+import dev.outbox.relay.transport.CloudEvent;
 import dev.outbox.relay.transport.Router;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -13,104 +17,106 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
+import java.util.Locale;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
- * The validated configuration of the {@code nats} transport, read once by
- * {@link NatsTransportFactory#create}. Immutable; {@link #toString()} never shows the token or
- * credentials in server URLs.
- *
- * @param servers server URLs ({@code nats://host:port}, {@code tls://…}, {@code ws://…},
- *        {@code wss://…}); the client tries them in turn and reconnects to any of them
- * @param credentialsFile a NATS {@code .creds} file (JWT + NKey seed), or {@code null}
- * @param token an authentication token (a secret), or {@code null}
- * @param ackTimeout how long one batch waits for its PubAcks
- * @param router event → subject
- * @param source the CloudEvents {@code source}
+ * The settings of the {@code nats} transport, each declared once below ({@link #MODEL}), and
+ * their validated values for one {@link NatsTransport}. Immutable; {@link #toString()} never shows
+ * the token or credentials in server URLs.
  */
-record NatsSettings(List<String> servers, Path credentialsFile, String token, Duration ackTimeout, Router router,
-        String source) {
-
-    static final String URL = "OUTBOX_NATS_URL";
-    static final String CREDENTIALS_FILE = "OUTBOX_NATS_CREDENTIALS_FILE";
-    static final String TOKEN = "OUTBOX_NATS_TOKEN";
-    static final String ACK_TIMEOUT = "OUTBOX_NATS_ACK_TIMEOUT";
-    static final String SOURCE = CloudEvent.SOURCE_KEY;
-    static final Duration DEFAULT_ACK_TIMEOUT = Duration.ofSeconds(30);
-    static final Duration MAX_ACK_TIMEOUT = Duration.ofMinutes(10);
-    static final String DEFAULT_ROUTE = "${aggregatetype}";
+public final class NatsSettings {
     private static final Set<String> SCHEMES = Set.of("nats", "tls", "ws", "wss");
 
-    NatsSettings {
-        servers = List.copyOf(servers);
-        Objects.requireNonNull(ackTimeout, "ackTimeout");
-        Objects.requireNonNull(router, "router");
-        Objects.requireNonNull(source, "source");
+    // Secret: a server URL may hold user:password@ or token@; also read from OUTBOX_NATS_URL_FILE.
+    public static final Setting<String> URL = Setting.text("nats.url", "OUTBOX_NATS_URL")
+            .required().secret().check(NatsSettings::serversProblem).shownType("scheme://host:port[,…]")
+            .description("NATS server URLs, comma-separated, e.g. `nats://127.0.0.1:4222` (schemes nats, tls, ws,"
+                    + " wss); the client tries them in turn and reconnects to any of them.").build();
+    public static final Setting<String> CREDENTIALS_FILE = Setting.text("nats.credentialsFile",
+                    "OUTBOX_NATS_CREDENTIALS_FILE")
+            .shownType("path").check(v -> v.isBlank() ? "must name a readable NATS .creds file (was \"" + v + "\")" : null)
+            .description("A NATS `.creds` file (JWT and NKey seed) to authenticate with.").build();
+    public static final Setting<String> TOKEN = Setting.text("nats.token", "OUTBOX_NATS_TOKEN").secret()
+            .check(v -> v.isBlank() ? "must not be blank when set" : null)
+            .description("A token to authenticate with.").build();
+    public static final Setting<Duration> ACK_TIMEOUT = Setting.duration("nats.ackTimeout", "OUTBOX_NATS_ACK_TIMEOUT")
+            .defaultValue(Duration.ofSeconds(30)).check(Setting.between(Duration.ofMillis(1), Duration.ofMinutes(10)))
+            .description("How long a batch waits for its PubAcks; an event without one is an outage, not charged.")
+            .build();
+    /** The subject of events without a route: their aggregate type. */
+    public static final Setting<String> ROUTE_DEFAULT = Router.routeDefault("${aggregatetype}");
+
+    /** Every setting of the {@code nats} transport: the subject of an event is its route. */
+    public static final ConfigModel MODEL = ConfigModel.of("nats", List.of(URL, CREDENTIALS_FILE, TOKEN, ACK_TIMEOUT,
+            Router.ROUTES, ROUTE_DEFAULT, CloudEvent.SOURCE));
+
+    private final List<String> servers;
+    private final Path credentialsFile;
+    private final String token;
+    private final Duration ackTimeout;
+    private final Router router;
+    private final String source;
+
+    private NatsSettings(ConfigValues values, Path credentialsFile) {
+        this.servers = Arrays.stream(values.get(URL).split(",")).map(String::strip).toList();
+        this.credentialsFile = credentialsFile;
+        this.token = values.get(TOKEN);
+        this.ackTimeout = values.get(ACK_TIMEOUT);
+        this.router = Router.of(values, ROUTE_DEFAULT);
+        this.source = values.get(CloudEvent.SOURCE);
     }
 
     /**
-     * Reads and validates every key.
+     * The settings of validated values of {@link #MODEL}; checks that the credentials file can be read.
      *
-     * @throws OutboxException naming the key, the rule and the value (never a secret's value)
+     * @throws OutboxException if it cannot, naming the key and the path
+     * @throws IllegalArgumentException if they are values of another model
      */
-    static NatsSettings from(TransportConfig config) {
-        List<String> servers = servers(config.require(URL));
-        Path credentials = config.get(CREDENTIALS_FILE).map(String::strip).map(NatsSettings::credentialsFile)
-                .orElse(null);
-        String token = config.get(TOKEN).orElse(null);
-        if (token != null && token.isBlank()) {
-            throw new OutboxException(TOKEN + " must not be blank when set");
+    static NatsSettings from(ConfigValues values) {
+        if (values.model() != MODEL) {
+            throw new IllegalArgumentException("values of " + values.model().name() + ", not of nats");
         }
-        Duration ackTimeout = config.getDuration(ACK_TIMEOUT, DEFAULT_ACK_TIMEOUT);
-        if (ackTimeout.isNegative() || ackTimeout.isZero() || ackTimeout.compareTo(MAX_ACK_TIMEOUT) > 0) {
-            throw new OutboxException(ACK_TIMEOUT + " must be more than 0 and at most " + MAX_ACK_TIMEOUT.toMinutes()
-                    + "m (was \"" + config.get(ACK_TIMEOUT).orElse("") + "\")");
-        }
-        Router router = Router.parse(config.get(Router.ROUTES_KEY).orElse(null),
-                config.get(Router.DEFAULT_KEY, DEFAULT_ROUTE));
-        return new NatsSettings(servers, credentials, token == null ? null : token.strip(), ackTimeout, router,
-                CloudEvent.source(config));
+        Path credentials = values.find(CREDENTIALS_FILE).map(NatsSettings::credentialsFile).orElse(null);
+        return new NatsSettings(values, credentials);
     }
 
-    private static List<String> servers(String value) {
-        List<String> servers = new ArrayList<>();
-        for (String entry : value.split(",")) {
-            String url = entry.strip();
-            if (url.isEmpty()) {
-                throw new OutboxException(URL + " must be a comma-separated list of server URLs without empty"
-                        + " entries (was \"" + redact(value) + "\")");
-            }
-            URI uri;
-            try {
-                uri = new URI(url);
-            } catch (URISyntaxException e) {
-                throw new OutboxException(URL + " must contain URLs such as nats://127.0.0.1:4222 (was \""
-                        + redact(url) + "\")");
-            }
-            if (uri.getScheme() == null || !SCHEMES.contains(uri.getScheme().toLowerCase(java.util.Locale.ROOT))
-                    || uri.getHost() == null) {
-                throw new OutboxException(URL + " must contain URLs of the form scheme://host[:port] with scheme nats,"
-                        + " tls, ws or wss, e.g. nats://127.0.0.1:4222 (was \"" + redact(url) + "\")");
-            }
-            servers.add(url);
-        }
+    /** Server URLs ({@code nats://host:port}, {@code tls://…}, {@code ws://…}, {@code wss://…}); may hold secrets. */
+    List<String> servers() {
         return servers;
     }
 
-    private static Path credentialsFile(String value) {
-        Path path = Path.of(value);
-        if (value.isEmpty() || !Files.isRegularFile(path) || !Files.isReadable(path)) {
-            throw new OutboxException(CREDENTIALS_FILE + " must name a readable NATS .creds file (was \"" + value + "\")");
-        }
-        return path;
+    /** A NATS {@code .creds} file (JWT + NKey seed), or {@code null}. */
+    Path credentialsFile() {
+        return credentialsFile;
     }
 
-    /** {@code url} with any user info (user:password@, token@) replaced: safe for messages and logs. */
-    static String redact(String url) {
-        return Redaction.userInfo(url);
+    /** An authentication token (a secret), or {@code null}. */
+    String token() {
+        return token;
+    }
+
+    /** How long one batch waits for its PubAcks. */
+    Duration ackTimeout() {
+        return ackTimeout;
+    }
+
+    /** Event → subject. */
+    Router router() {
+        return router;
+    }
+
+    /** The CloudEvents {@code source}. */
+    String source() {
+        return source;
+    }
+
+    /** The server URLs without user info: safe for messages and logs. */
+    String shownServers() {
+        return servers.stream().map(Redaction::url).collect(joining(","));
     }
 
     /**
@@ -137,7 +143,42 @@ record NatsSettings(List<String> servers, Path credentialsFile, String token, Du
 
     @Override
     public String toString() {
-        return "NatsSettings[servers=" + redact(String.join(",", servers)) + ", credentialsFile=" + credentialsFile
-                + ", token=" + (token == null ? "none" : "****") + ", ackTimeout=" + ackTimeout + ", source=" + source + "]";
+        return "NatsSettings[servers=" + shownServers() + ", credentialsFile=" + credentialsFile
+                + ", token=" + (token == null ? "none" : Redaction.MASK) + ", ackTimeout=" + ackTimeout
+                + ", source=" + source + "]";
+    }
+
+    /** What is wrong with the server URLs (without the key; user info masked), or {@code null}. */
+    private static String serversProblem(String value) {
+        for (String entry : value.split(",")) {
+            String url = entry.strip();
+            if (url.isEmpty()) {
+                return "must be a comma-separated list of server URLs without empty entries (was \""
+                        + Arrays.stream(value.split(",")).map(Redaction::url).collect(joining(",")) + "\")";
+            }
+            URI uri;
+            try {
+                uri = new URI(url);
+            } catch (URISyntaxException e) {
+                // Not e's text: URISyntaxException quotes the input, user info included.
+                return "must contain URLs such as nats://127.0.0.1:4222 (was \"" + Redaction.url(url) + "\")";
+            }
+            if (uri.getScheme() == null || !SCHEMES.contains(uri.getScheme().toLowerCase(Locale.ROOT))
+                    || uri.getHost() == null) {
+                return "must contain URLs of the form scheme://host[:port] with scheme nats, tls, ws or wss, e.g."
+                        + " nats://127.0.0.1:4222 (was \"" + Redaction.url(url) + "\")";
+            }
+        }
+        return null;
+    }
+
+    /** Reads the file system: checked when the transport is created, not when the value is read. */
+    private static Path credentialsFile(String value) {
+        Path path = Path.of(value);
+        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+            throw new OutboxException(CREDENTIALS_FILE.env() + " must name a readable NATS .creds file (was \""
+                    + value + "\")");
+        }
+        return path;
     }
 }

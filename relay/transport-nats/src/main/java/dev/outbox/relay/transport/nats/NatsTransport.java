@@ -1,13 +1,15 @@
 package dev.outbox.relay.transport.nats;
 
 import dev.outbox.core.OutboxException;
+import dev.outbox.relay.config.ConfigValues;
+import dev.outbox.relay.config.Redaction;
 import dev.outbox.relay.spi.Acks;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.transport.CloudEvent;
-import dev.outbox.relay.config.Redaction;
+import dev.outbox.relay.transport.Router;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.ErrorListener;
@@ -18,6 +20,7 @@ import io.nats.client.Options;
 import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,7 +32,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * Publishes outbox events to NATS JetStream: the {@code nats} transport. Created by
- * {@link NatsTransportFactory}; the relay calls {@link #send} from one thread at a time.
+ * {@link NatsTransportFactory} or {@link #builder()}; the relay calls {@link #send} from one thread
+ * at a time.
  *
  * <p><b>Acknowledged</b> means JetStream answered the publish with a PubAck: a stream that
  * captures the subject has stored the message (on disk with file storage, replicated when the
@@ -93,6 +97,78 @@ public final class NatsTransport implements Transport {
         return transport;
     }
 
+    /** A builder for embedders: the settings of {@link NatsSettings#MODEL}, typed. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Builds a NATS transport for embedders, with the settings and checks of the sidecar's
+     * {@code OUTBOX_NATS_*} keys ({@link NatsSettings#MODEL}). Each setter checks its value at once
+     * and fails with an {@link OutboxException} naming the property, the rule and the value (e.g.
+     * {@code nats.ackTimeout must be between 1ms and 10m (was 1h)}; URLs are shown without their
+     * user info, the token never). {@link #build()} requires the server URL, checks that the
+     * credentials file can be read and creates the transport as {@link NatsTransportFactory#create}
+     * does: it tries to connect once, and a server not reachable yet is retried by the first batch.
+     * <pre>Transport t = NatsTransport.builder().url("nats://127.0.0.1:4222").routes("Order=orders").build();</pre>
+     */
+    public static final class Builder {
+        private final ConfigValues.Builder values = ConfigValues.builder(NatsSettings.MODEL);
+
+        private Builder() {
+        }
+
+        /** See {@link NatsSettings#URL}: comma-separated server URLs. */
+        public Builder url(String urls) {
+            values.set(NatsSettings.URL, urls);
+            return this;
+        }
+
+        /** See {@link NatsSettings#CREDENTIALS_FILE}. */
+        public Builder credentialsFile(Path file) {
+            values.set(NatsSettings.CREDENTIALS_FILE, file == null ? null : file.toString());
+            return this;
+        }
+
+        /** See {@link NatsSettings#TOKEN}. */
+        public Builder token(String token) {
+            values.set(NatsSettings.TOKEN, token);
+            return this;
+        }
+
+        /** See {@link NatsSettings#ACK_TIMEOUT}. */
+        public Builder ackTimeout(Duration timeout) {
+            values.set(NatsSettings.ACK_TIMEOUT, timeout);
+            return this;
+        }
+
+        /** See {@link Router#ROUTES}: the subject of an event. */
+        public Builder routes(String routes) {
+            values.set(Router.ROUTES, routes);
+            return this;
+        }
+
+        /** See {@link NatsSettings#ROUTE_DEFAULT}: the subject of events without a route. */
+        public Builder routeDefault(String template) {
+            values.set(NatsSettings.ROUTE_DEFAULT, template);
+            return this;
+        }
+
+        /** See {@link CloudEvent#SOURCE}. */
+        public Builder cloudEventsSource(String source) {
+            values.set(CloudEvent.SOURCE, source);
+            return this;
+        }
+
+        /**
+         * @throws OutboxException if the server URL is missing (naming {@code nats.url}) or the
+         *         credentials file cannot be read
+         */
+        public Transport build() {
+            return start(NatsSettings.from(values.build()));
+        }
+    }
+
     private static Options options(NatsSettings settings, Listener listener) {
         Options.Builder builder = new Options.Builder()
                 .servers(settings.servers().toArray(String[]::new))
@@ -124,7 +200,7 @@ public final class NatsTransport implements Transport {
         Connection c = connection();
         if (c.getStatus() != Connection.Status.CONNECTED) {
             throw TransportException.outage("NATS connection is " + c.getStatus() + " (servers "
-                    + NatsSettings.redact(String.join(",", settings.servers())) + "); the client is reconnecting", null);
+                    + settings.shownServers() + "); the client is reconnecting", null);
         }
         JetStream js = jetStream;
         long reconnects = c.getStatistics().getReconnects();
@@ -211,8 +287,8 @@ public final class NatsTransport implements Transport {
                 acks.get(i).cancel(false);
                 results[i] = SendResult.failed(m.id(), TransportException.outage(lost != null
                         ? "no PubAck from JetStream: the connection " + lost + " while waiting for it"
-                        : "no PubAck from JetStream within " + settings.ackTimeout() + " (" + NatsSettings.ACK_TIMEOUT
-                                + ")", null));
+                        : "no PubAck from JetStream within " + settings.ackTimeout() + " ("
+                                + NatsSettings.ACK_TIMEOUT.env() + ")", null));
             } else if (ack.failure() != null) {
                 results[i] = SendResult.failed(m.id(), failure(ack.failure(), scrub));
             } else {
@@ -289,11 +365,11 @@ public final class NatsTransport implements Transport {
                     jetStream = fresh.jetStream();
                     connection = fresh;
                     LOG.log(System.Logger.Level.INFO, "connected to NATS at "
-                            + NatsSettings.redact(String.valueOf(fresh.getConnectedUrl())));
+                            + Redaction.url(String.valueOf(fresh.getConnectedUrl())));
                 } catch (IOException | RuntimeException e) {
                     // jnats appends the server URLs, user info included, to its message.
                     throw TransportException.outage("cannot connect to NATS at "
-                            + NatsSettings.redact(String.join(",", settings.servers())) + ": "
+                            + settings.shownServers() + ": "
                             + scrub.apply(e.getMessage()), Redaction.copy(e, scrub));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.outbox.core.OutboxException;
-import dev.outbox.relay.spi.TransportConfig;
+import dev.outbox.relay.config.ConfigReader;
+import dev.outbox.relay.config.Setting;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.spi.TransportFactory;
 import dev.outbox.relay.testing.CapturedLogs;
@@ -28,17 +29,18 @@ class NatsTransportFactoryTest {
     private static NatsSettings settings(Map<String, String> extra) {
         Map<String, String> config = new HashMap<>(Map.of("OUTBOX_NATS_URL", "nats://127.0.0.1:4222"));
         config.putAll(extra);
-        return NatsSettings.from(new TransportConfig(config));
+        return NatsSettings.from(ConfigReader.require(NatsSettings.MODEL, config));
     }
 
     @Test
     void isFoundByNameAndListsEveryKeyItReads() {
         TransportFactory f = ServiceLoader.load(TransportFactory.class).stream().map(ServiceLoader.Provider::get)
                 .filter(p -> p.name().equals("nats")).findFirst().orElseThrow();
-        assertThat(f.configKeys()).containsExactlyInAnyOrder("OUTBOX_NATS_URL", "OUTBOX_NATS_CREDENTIALS_FILE",
-                "OUTBOX_NATS_TOKEN", "OUTBOX_NATS_ACK_TIMEOUT", "OUTBOX_ROUTES", "OUTBOX_ROUTE_DEFAULT",
-                "OUTBOX_CLOUDEVENTS_SOURCE");
-        assertThat(f.secretKeys()).containsExactlyInAnyOrder("OUTBOX_NATS_TOKEN", "OUTBOX_NATS_URL");
+        assertThat(f.config().settings()).extracting(Setting::env).containsExactlyInAnyOrder("OUTBOX_NATS_URL",
+                "OUTBOX_NATS_CREDENTIALS_FILE", "OUTBOX_NATS_TOKEN", "OUTBOX_NATS_ACK_TIMEOUT", "OUTBOX_ROUTES",
+                "OUTBOX_ROUTE_DEFAULT", "OUTBOX_CLOUDEVENTS_SOURCE");
+        assertThat(f.config().settings()).filteredOn(Setting::secret).extracting(Setting::env)
+                .containsExactlyInAnyOrder("OUTBOX_NATS_TOKEN", "OUTBOX_NATS_URL");
     }
 
     @Test
@@ -53,8 +55,8 @@ class NatsTransportFactoryTest {
 
     @Test
     void requiresTheServerUrl() {
-        assertThatThrownBy(() -> NatsSettings.from(new TransportConfig(Map.of())))
-                .isInstanceOf(OutboxException.class).hasMessage("OUTBOX_NATS_URL is required");
+        assertThatThrownBy(() -> ConfigReader.require(NatsSettings.MODEL, Map.of()))
+                .isInstanceOf(OutboxException.class).hasMessageStartingWith("OUTBOX_NATS_URL is required");
     }
 
     @Test
@@ -64,8 +66,13 @@ class NatsTransportFactoryTest {
                 .hasMessageContaining("OUTBOX_NATS_URL must contain URLs of the form scheme://host[:port]")
                 .hasMessageContaining("http://****@host:4222")
                 .hasMessageNotContaining("s3cret");
+        // The URL is secret: a value without user info, quoted whole, is masked whole by the reader.
         assertThatThrownBy(() -> settings(Map.of("OUTBOX_NATS_URL", "127.0.0.1:4222")))
+                .hasMessageContaining("OUTBOX_NATS_URL must contain URLs").hasMessageContaining("(was \"****\")");
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_NATS_URL", "nats://a:4222,127.0.0.1:4222")))
                 .hasMessageContaining("OUTBOX_NATS_URL").hasMessageContaining("(was \"127.0.0.1:4222\")");
+        assertThatThrownBy(() -> settings(Map.of("OUTBOX_NATS_URL", "nats://u:p@ss@host:4222")))
+                .hasMessageContaining("(was \"nats://****@host:4222\")").hasMessageNotContaining("ss@");
         assertThatThrownBy(() -> settings(Map.of("OUTBOX_NATS_URL", "nats://a:4222,,nats://b:4222")))
                 .hasMessageContaining("without empty entries");
     }
@@ -73,9 +80,9 @@ class NatsTransportFactoryTest {
     @Test
     void rejectsAnAckTimeoutThatIsNotPositiveOrTooLong() {
         assertThatThrownBy(() -> settings(Map.of("OUTBOX_NATS_ACK_TIMEOUT", "0s")))
-                .hasMessage("OUTBOX_NATS_ACK_TIMEOUT must be more than 0 and at most 10m (was \"0s\")");
+                .hasMessage("OUTBOX_NATS_ACK_TIMEOUT must be between 1ms and 10m (was 0ms)");
         assertThatThrownBy(() -> settings(Map.of("OUTBOX_NATS_ACK_TIMEOUT", "1h")))
-                .hasMessageContaining("(was \"1h\")");
+                .hasMessageContaining("(was 1h)");
         assertThatThrownBy(() -> settings(Map.of("OUTBOX_NATS_ACK_TIMEOUT", "soon")))
                 .hasMessageContaining("OUTBOX_NATS_ACK_TIMEOUT must be a duration");
         assertThat(settings(Map.of("OUTBOX_NATS_ACK_TIMEOUT", "750ms")).ackTimeout()).isEqualTo(Duration.ofMillis(750));
@@ -110,7 +117,7 @@ class NatsTransportFactoryTest {
     @Test
     void createsATransportEvenWhenNoServerIsReachableYet() {
         // Port 1 on loopback: nothing listens, the connection is refused at once.
-        try (var transport = new NatsTransportFactory().create(new TransportConfig(Map.of(
+        try (var transport = new NatsTransportFactory().create(ConfigReader.require(NatsSettings.MODEL, Map.of(
                 "OUTBOX_NATS_URL", "nats://127.0.0.1:1", "OUTBOX_NATS_ACK_TIMEOUT", "1s")))) {
             assertThatThrownBy(() -> transport.send(List.of(new dev.outbox.relay.spi.OutboxMessage(
                     java.util.UUID.randomUUID(), 1, "Order", "o-1", "OrderPlaced", "{}", Map.of(),
@@ -146,7 +153,7 @@ class NatsTransportFactoryTest {
                 "OUTBOX_NATS_TOKEN", "T0kenKeyMark", "OUTBOX_NATS_ACK_TIMEOUT", "1s");
         StringBuilder shown = new StringBuilder(settings(config).toString());
         try (CapturedLogs logs = CapturedLogs.start();
-             var transport = new NatsTransportFactory().create(new TransportConfig(config))) {
+             var transport = new NatsTransportFactory().create(ConfigReader.require(NatsSettings.MODEL, config))) {
             Throwable thrown = catchThrowable(() -> transport.send(List.of(new dev.outbox.relay.spi.OutboxMessage(
                     java.util.UUID.randomUUID(), 1, "Order", "o-1", "OrderPlaced", "{}", Map.of(),
                     java.time.Instant.now(), 1))));

@@ -237,6 +237,20 @@ class NatsTransportIT extends TransportContract {
                 Map.of("traceparent", TRACEPARENT), Instant.parse("2026-11-26T12:00:00Z"), attempt);
     }
 
+    /** The embedders' builder makes the same transport as the factory: its settings apply. */
+    @Test
+    void aTransportFromTheBuilderDeliversWithItsSettings() throws Exception {
+        OutboxMessage m = message("Unrouted", 1);
+        try (Transport transport = NatsTransport.builder().url(url()).routes("Unrouted=" + aggregateType)
+                .routeDefault("").ackTimeout(Duration.ofSeconds(10)).cloudEventsSource("/builder-it").build()) {
+            assertThat(transport.send(List.of(m))).allMatch(SendResult::isAcknowledged);
+        }
+        awaitReceived(1);
+        assertThat(received().get(0).key()).isEqualTo(aggregateType);
+        assertThat(attribute(received().get(0), "source")).isEqualTo("/builder-it");
+        assertThat(attribute(received().get(0), "id")).isEqualTo(m.id().toString());
+    }
+
     @Test
     void aRetriedEventWithTheSameMsgIdIsStoredOnce() throws Exception {
         OutboxMessage first = message(aggregateType, 1);

@@ -1,16 +1,10 @@
 package dev.outbox.relay.transport.rabbitmq;
 
-import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.CONFIRM_TIMEOUT_KEY;
-import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.DECLARE_EXCHANGE_KEY;
-import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.DEFAULT_EXCHANGE;
-import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.DEFAULT_ROUTING_KEY;
-import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.ROUTING_KEY_KEY;
-import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.URI_KEY;
-
-import dev.outbox.core.OutboxException;
-import dev.outbox.relay.spi.TransportConfig;
-import dev.outbox.relay.transport.CloudEvent;
+import dev.outbox.relay.config.ConfigModel;
+import dev.outbox.relay.config.ConfigValues;
 import dev.outbox.relay.config.Redaction;
+import dev.outbox.relay.config.Setting;
+import dev.outbox.relay.transport.CloudEvent;
 import dev.outbox.relay.transport.Router;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -20,67 +14,107 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.function.UnaryOperator;
 
 /**
- * The validated settings of one {@link RabbitMqTransport}, built once by
- * {@link RabbitMqTransportFactory#create}.
- *
- * @param uri the broker URI ({@code amqp://user:pass@host:5672/vhost}); holds a secret, see
- *        {@link #maskedUri()}
- * @param exchanges event → exchange name ({@code OUTBOX_ROUTES}, {@code OUTBOX_ROUTE_DEFAULT})
- * @param routingKeys event → routing key ({@code OUTBOX_RABBITMQ_ROUTING_KEY} as a template)
- * @param source the CloudEvents {@code source}
- * @param confirmTimeout longest wait for the publisher confirms of one batch
- * @param declareExchange whether a missing exchange is declared (durable, topic)
+ * The settings of the {@code rabbitmq} transport, each declared once below ({@link #MODEL}), and
+ * their validated values for one {@link RabbitMqTransport}. Immutable; {@link #toString()} never
+ * shows the URI's password.
  */
-record RabbitMqSettings(URI uri, Router exchanges, Router routingKeys, String source, Duration confirmTimeout,
-                        boolean declareExchange) {
-    static final Duration MAX_CONFIRM_TIMEOUT = Duration.ofHours(1);
+public final class RabbitMqSettings {
+    /** The exchange of events without a route when {@code OUTBOX_ROUTE_DEFAULT} is not set. */
+    public static final String DEFAULT_EXCHANGE = "outbox";
+    /** The routing key template when {@code OUTBOX_RABBITMQ_ROUTING_KEY} is not set. */
+    public static final String DEFAULT_ROUTING_KEY = "${aggregatetype}.${type}";
 
-    RabbitMqSettings {
-        Objects.requireNonNull(uri, "uri");
-        Objects.requireNonNull(exchanges, "exchanges");
-        Objects.requireNonNull(routingKeys, "routingKeys");
-        Objects.requireNonNull(source, "source");
-        Objects.requireNonNull(confirmTimeout, "confirmTimeout");
+    // The URI carries the password: secret, so that it is never shown and may come from OUTBOX_RABBITMQ_URI_FILE.
+    public static final Setting<String> URI = Setting.text("rabbitmq.uri", "OUTBOX_RABBITMQ_URI")
+            .required().secret().check(RabbitMqSettings::uriProblem).shownType("amqp[s]://user:password@host:port/vhost")
+            .description("The broker: `amqp://user:password@host:5672/vhost`, or `amqps://…` for TLS verified"
+                    + " against the JVM's trust store and the host name.").build();
+    public static final Setting<String> ROUTE_DEFAULT = Router.routeDefault(DEFAULT_EXCHANGE);
+    /** Checks the routing key's placeholders as {@link Router} checks a route's. */
+    private static final Setting<String> ROUTING_KEY_TEMPLATE = Router.template("rabbitmq.routingKey",
+            "OUTBOX_RABBITMQ_ROUTING_KEY", DEFAULT_ROUTING_KEY, "");
+    public static final Setting<String> ROUTING_KEY = Setting.text("rabbitmq.routingKey", "OUTBOX_RABBITMQ_ROUTING_KEY")
+            .defaultValue(DEFAULT_ROUTING_KEY)
+            .check(v -> v.isBlank() ? "must not be blank; leave it out for the default " + DEFAULT_ROUTING_KEY : null)
+            .check(ROUTING_KEY_TEMPLATE::problem)
+            .description("Routing key of an event; `${aggregatetype}` and `${type}` are replaced.").build();
+    public static final Setting<Duration> CONFIRM_TIMEOUT = Setting.duration("rabbitmq.confirmTimeout",
+                    "OUTBOX_RABBITMQ_CONFIRM_TIMEOUT").defaultValue(Duration.ofSeconds(30))
+            .check(Setting.between(Duration.ofMillis(1), Duration.ofHours(1)))
+            .description("Longest wait for a batch's publisher confirms; none by then is an outage.").build();
+    public static final Setting<Boolean> DECLARE_EXCHANGE = Setting.bool("rabbitmq.declareExchange",
+                    "OUTBOX_RABBITMQ_DECLARE_EXCHANGE").defaultValue(false)
+            .description("Declare a missing exchange as a durable topic exchange instead of failing its events.")
+            .build();
+
+    /** Every setting of the {@code rabbitmq} transport: the exchange of an event is its route. */
+    public static final ConfigModel MODEL = ConfigModel.of("rabbitmq", List.of(URI, Router.ROUTES, ROUTE_DEFAULT,
+            ROUTING_KEY, CONFIRM_TIMEOUT, DECLARE_EXCHANGE, CloudEvent.SOURCE));
+
+    private final URI uri;
+    private final Router exchanges;
+    private final Router routingKeys;
+    private final String source;
+    private final Duration confirmTimeout;
+    private final boolean declareExchange;
+
+    private RabbitMqSettings(ConfigValues values) {
+        this.uri = java.net.URI.create(values.get(URI)); // checked by uriProblem
+        this.exchanges = Router.of(values, ROUTE_DEFAULT);
+        this.routingKeys = Router.of(null, values.get(ROUTING_KEY));
+        this.source = values.get(CloudEvent.SOURCE);
+        this.confirmTimeout = values.get(CONFIRM_TIMEOUT);
+        this.declareExchange = values.get(DECLARE_EXCHANGE);
     }
 
     /**
-     * Reads and validates the transport's keys.
+     * The settings of validated values of {@link #MODEL}.
      *
-     * @throws OutboxException naming the key, the rule and the value (the URI with its password masked)
+     * @throws IllegalArgumentException if they are values of another model
      */
-    static RabbitMqSettings from(TransportConfig config) {
-        URI uri = parseUri(config.require(URI_KEY));
-        Router exchanges = Router.parse(config.get(Router.ROUTES_KEY).orElse(null),
-                config.get(Router.DEFAULT_KEY, DEFAULT_EXCHANGE));
-        String template = config.get(ROUTING_KEY_KEY, DEFAULT_ROUTING_KEY);
-        if (template.isBlank()) {
-            throw new OutboxException(ROUTING_KEY_KEY + " must not be blank (was \"" + template
-                    + "\"); leave it out for the default " + DEFAULT_ROUTING_KEY);
+    static RabbitMqSettings from(ConfigValues values) {
+        if (values.model() != MODEL) {
+            throw new IllegalArgumentException("values of " + values.model().name() + ", not of rabbitmq");
         }
-        Router routingKeys;
-        try {
-            routingKeys = Router.parse(null, template);
-        } catch (OutboxException e) {
-            // The template is checked by Router as if it were a default route; users set this key.
-            throw new OutboxException(e.getMessage().replace(Router.DEFAULT_KEY, ROUTING_KEY_KEY), e);
-        }
-        String source = CloudEvent.source(config);
-        Duration confirmTimeout = config.getDuration(CONFIRM_TIMEOUT_KEY, Duration.ofSeconds(30));
-        if (confirmTimeout.isNegative() || confirmTimeout.isZero() || confirmTimeout.compareTo(MAX_CONFIRM_TIMEOUT) > 0) {
-            throw new OutboxException(CONFIRM_TIMEOUT_KEY + " must be more than 0 and at most 1h (was "
-                    + config.get(CONFIRM_TIMEOUT_KEY).orElse("") + ")");
-        }
-        boolean declare = config.getBoolean(DECLARE_EXCHANGE_KEY, false);
-        return new RabbitMqSettings(uri, exchanges, routingKeys, source, confirmTimeout, declare);
+        return new RabbitMqSettings(values);
     }
 
-    /** The URI without its password, safe for messages and logs. */
+    /** The broker URI ({@code amqp://user:pass@host:5672/vhost}); holds a secret, see {@link #maskedUri()}. */
+    URI uri() {
+        return uri;
+    }
+
+    /** Event → exchange name ({@code OUTBOX_ROUTES}, {@code OUTBOX_ROUTE_DEFAULT}). */
+    Router exchanges() {
+        return exchanges;
+    }
+
+    /** Event → routing key ({@code OUTBOX_RABBITMQ_ROUTING_KEY} as a template). */
+    Router routingKeys() {
+        return routingKeys;
+    }
+
+    /** The CloudEvents {@code source}. */
+    String source() {
+        return source;
+    }
+
+    /** Longest wait for the publisher confirms of one batch. */
+    Duration confirmTimeout() {
+        return confirmTimeout;
+    }
+
+    /** Whether a missing exchange is declared (durable, topic). */
+    boolean declareExchange() {
+        return declareExchange;
+    }
+
+    /** The URI without its user info, safe for messages and logs. */
     String maskedUri() {
-        return mask(uri.toString());
+        return Redaction.url(uri.toString());
     }
 
     /** Masks the password (as written and decoded) and any URL credentials in a text, e.g. a client's message. */
@@ -102,49 +136,30 @@ record RabbitMqSettings(URI uri, Router exchanges, Router routingKeys, String so
                 + ", declareExchange=" + declareExchange + "]";
     }
 
-    private static URI parseUri(String value) {
-        String text = value.strip();
+    /** What is wrong with a broker URI (without the key; the URI's user info masked), or {@code null}. */
+    private static String uriProblem(String text) {
         URI uri;
         try {
             uri = new URI(text);
         } catch (URISyntaxException e) {
-            // No cause: URISyntaxException quotes the input, password included.
-            throw new OutboxException(URI_KEY + " must be a URI such as amqp://user:password@host:5672/vhost (was \""
-                    + mask(text) + "\")");
+            // Not e's text: URISyntaxException quotes the input, password included.
+            return "must be a URI such as amqp://user:password@host:5672/vhost (was \"" + Redaction.url(text) + "\")";
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("amqp") && !scheme.equals("amqps")) {
-            throw new OutboxException(URI_KEY + " must start with amqp:// or amqps:// (was \"" + mask(text) + "\")");
+            return "must start with amqp:// or amqps:// (was \"" + Redaction.url(text) + "\")";
         }
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
-            throw new OutboxException(URI_KEY + " must name a host, as in amqp://user:password@host:5672/vhost (was \""
-                    + mask(text) + "\")");
+            return "must name a host, as in amqp://user:password@host:5672/vhost (was \"" + Redaction.url(text) + "\")";
         }
         String userInfo = uri.getRawUserInfo();
         if (userInfo != null && userInfo.indexOf(':') != userInfo.lastIndexOf(':')) {
-            throw new OutboxException(URI_KEY + " user info must be user:password with the password URL-encoded (was \""
-                    + mask(text) + "\")");
+            return "user info must be user:password with the password URL-encoded (was \"" + Redaction.url(text) + "\")";
         }
         String path = uri.getRawPath();
         if (path != null && path.length() > 1 && path.indexOf('/', 1) >= 0) {
-            throw new OutboxException(URI_KEY + " path must be one virtual host, URL-encoded (%2F for /) (was \""
-                    + mask(text) + "\")");
+            return "path must be one virtual host, URL-encoded (%2F for /) (was \"" + Redaction.url(text) + "\")";
         }
-        return uri;
-    }
-
-    /** {@code text} with whatever follows the first ':' of the user info (up to the last '@') replaced by ****. */
-    static String mask(String text) {
-        int scheme = text.indexOf("://");
-        int start = scheme < 0 ? 0 : scheme + 3;
-        int at = text.lastIndexOf('@');
-        if (at < start) {
-            return text;
-        }
-        int colon = text.indexOf(':', start);
-        if (colon < 0 || colon > at) {
-            return text;
-        }
-        return text.substring(0, colon + 1) + "****" + text.substring(at);
+        return null;
     }
 }

@@ -8,17 +8,21 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
 import com.rabbitmq.client.impl.ForgivingExceptionHandler;
 import dev.outbox.core.OutboxException;
+import dev.outbox.relay.config.ConfigValues;
+import dev.outbox.relay.config.Redaction;
 import dev.outbox.relay.internal.LogFields;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
-import dev.outbox.relay.config.Redaction;
+import dev.outbox.relay.transport.CloudEvent;
+import dev.outbox.relay.transport.Router;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.security.GeneralSecurityException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -38,7 +42,8 @@ import javax.net.ssl.SSLContext;
  * Publishes outbox events to RabbitMQ with the official Java client: each event is a persistent
  * ({@code delivery-mode 2}), mandatory message to the exchange its route names, with routing key
  * from {@code OUTBOX_RABBITMQ_ROUTING_KEY}, in CloudEvents binary mode ({@link Publication}).
- * Created by {@link RabbitMqTransportFactory}; called by the relay, one batch at a time.
+ * Created by {@link RabbitMqTransportFactory} or {@link #builder()}; called by the relay, one batch
+ * at a time.
  *
  * <p><b>Acknowledged</b> means RabbitMQ sent a publisher confirm ({@code basic.ack}) for the
  * message and did not return it: it was routed to at least one queue, and persisted by every
@@ -101,6 +106,11 @@ public final class RabbitMqTransport implements Transport {
         this.settings = settings;
         this.scrub = settings.scrubber();
         this.factory = connectionFactory(settings);
+    }
+
+    /** A builder for embedders: the settings of {@link RabbitMqSettings#MODEL}, typed. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     @Override
@@ -250,7 +260,7 @@ public final class RabbitMqTransport implements Transport {
 
     private String missingExchange(String exchange) {
         return "exchange " + exchange + " does not exist (RabbitMQ 404 NOT_FOUND): create it and bind queues, route"
-                + " the event elsewhere, or set " + RabbitMqTransportFactory.DECLARE_EXCHANGE_KEY + "=true";
+                + " the event elsewhere, or set " + RabbitMqSettings.DECLARE_EXCHANGE.env() + "=true";
     }
 
     /** A channel for passive declarations, which close it when the exchange is missing. */
@@ -341,7 +351,7 @@ public final class RabbitMqTransport implements Transport {
             if (shutdown == null && publishFailure == null) {
                 abandon();
                 String message = "no publisher confirm from RabbitMQ within " + settings.confirmTimeout() + " ("
-                        + RabbitMqTransportFactory.CONFIRM_TIMEOUT_KEY + ") for " + open.size() + " messages";
+                        + RabbitMqSettings.CONFIRM_TIMEOUT.env() + ") for " + open.size() + " messages";
                 // The broker stopped answering: an outage, whether it confirmed part of the batch or not.
                 TransportException silence = TransportException.outage(message, null);
                 List<SendResult> published = new ArrayList<>(confirmed);
@@ -501,10 +511,77 @@ public final class RabbitMqTransport implements Transport {
             }
         } catch (URISyntaxException | GeneralSecurityException | RuntimeException e) {
             // No cause: the client's messages may quote parts of the URI.
-            throw new OutboxException(RabbitMqTransportFactory.URI_KEY + " is not a usable AMQP URI ("
+            throw new OutboxException(RabbitMqSettings.URI.env() + " is not a usable AMQP URI ("
                     + e.getClass().getSimpleName() + ") (was \"" + settings.maskedUri() + "\")");
         }
         return f;
+    }
+
+    /**
+     * Builds a RabbitMQ transport for embedders, with the settings and checks of the sidecar's
+     * {@code OUTBOX_RABBITMQ_*} keys ({@link RabbitMqSettings#MODEL}). Each setter checks its value
+     * at once and fails with an {@link OutboxException} naming the property, the rule and the
+     * value (e.g. {@code rabbitmq.confirmTimeout must be between 1ms and 1h (was 2h)}; a URI is
+     * shown without its user info). {@link #build()} requires the URI and creates the transport as
+     * {@link RabbitMqTransportFactory#create} does: without connecting (the first batch connects).
+     * <pre>Transport t = RabbitMqTransport.builder().uri("amqp://app:secret@rabbit:5672/orders")
+     *         .routes("Order=orders").build();</pre>
+     */
+    public static final class Builder {
+        private final ConfigValues.Builder values = ConfigValues.builder(RabbitMqSettings.MODEL);
+
+        private Builder() {
+        }
+
+        /** See {@link RabbitMqSettings#URI}: {@code amqp://user:password@host:5672/vhost} or {@code amqps://…}. */
+        public Builder uri(String uri) {
+            values.set(RabbitMqSettings.URI, uri);
+            return this;
+        }
+
+        /** See {@link Router#ROUTES}: the exchange of an event. */
+        public Builder routes(String routes) {
+            values.set(Router.ROUTES, routes);
+            return this;
+        }
+
+        /** See {@link RabbitMqSettings#ROUTE_DEFAULT}: the exchange of events without a route. */
+        public Builder routeDefault(String template) {
+            values.set(RabbitMqSettings.ROUTE_DEFAULT, template);
+            return this;
+        }
+
+        /** See {@link RabbitMqSettings#ROUTING_KEY}. */
+        public Builder routingKey(String template) {
+            values.set(RabbitMqSettings.ROUTING_KEY, template);
+            return this;
+        }
+
+        /** See {@link RabbitMqSettings#CONFIRM_TIMEOUT}. */
+        public Builder confirmTimeout(Duration timeout) {
+            values.set(RabbitMqSettings.CONFIRM_TIMEOUT, timeout);
+            return this;
+        }
+
+        /** See {@link RabbitMqSettings#DECLARE_EXCHANGE}. */
+        public Builder declareExchange(boolean declare) {
+            values.set(RabbitMqSettings.DECLARE_EXCHANGE, declare);
+            return this;
+        }
+
+        /** See {@link CloudEvent#SOURCE}. */
+        public Builder cloudEventsSource(String source) {
+            values.set(CloudEvent.SOURCE, source);
+            return this;
+        }
+
+        /**
+         * @throws OutboxException if the URI is missing, naming {@code rabbitmq.uri}, or if the
+         *         client rejects it
+         */
+        public Transport build() {
+            return new RabbitMqTransport(RabbitMqSettings.from(values.build()));
+        }
     }
 
     /**

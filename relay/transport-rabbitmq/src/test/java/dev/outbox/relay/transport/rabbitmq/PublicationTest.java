@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.rabbitmq.client.AMQP;
+import dev.outbox.relay.config.ConfigReader;
 import dev.outbox.relay.spi.OutboxMessage;
-import dev.outbox.relay.spi.TransportConfig;
 import dev.outbox.relay.spi.TransportException;
+import dev.outbox.relay.transport.CloudEvent;
 import dev.outbox.relay.transport.Router;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -21,11 +22,11 @@ class PublicationTest {
 
     private static RabbitMqSettings settings(String... keysAndValues) {
         Map<String, String> values = new HashMap<>();
-        values.put(RabbitMqTransportFactory.URI_KEY, "amqp://guest:guest@localhost/");
+        values.put(RabbitMqSettings.URI.env(), "amqp://guest:guest@localhost/");
         for (int i = 0; i < keysAndValues.length; i += 2) {
             values.put(keysAndValues[i], keysAndValues[i + 1]);
         }
-        return RabbitMqSettings.from(new TransportConfig(values));
+        return RabbitMqSettings.from(ConfigReader.require(RabbitMqSettings.MODEL, values));
     }
 
     private static OutboxMessage message(String type, Map<String, String> headers) {
@@ -38,7 +39,7 @@ class PublicationTest {
         OutboxMessage m = message("OrderPlaced",
                 Map.of("traceparent", TP, "correlationid", "req-1", "X-Tenant", "acme"));
 
-        Publication p = Publication.of(m, settings(RabbitMqTransportFactory.SOURCE_KEY, "/orders-service"));
+        Publication p = Publication.of(m, settings(CloudEvent.SOURCE.env(), "/orders-service"));
 
         assertThat(p.exchange()).isEqualTo("outbox");
         assertThat(p.routingKey()).isEqualTo("Order.OrderPlaced");
@@ -71,7 +72,7 @@ class PublicationTest {
 
     @Test
     void anEventWithoutRouteFailsNonRetryably() {
-        RabbitMqSettings s = settings(Router.ROUTES_KEY, "Customer=customers", Router.DEFAULT_KEY, "");
+        RabbitMqSettings s = settings(Router.ROUTES.env(), "Customer=customers", RabbitMqSettings.ROUTE_DEFAULT.env(), "");
         assertThatThrownBy(() -> Publication.of(message("OrderPlaced", Map.of()), s))
                 .isInstanceOfSatisfying(TransportException.class, e -> assertThat(e.retryable()).isFalse())
                 .hasMessageStartingWith("no route for aggregate type Order");

@@ -1,18 +1,14 @@
 package dev.outbox.relay.transport.rabbitmq;
 
-import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.CONFIRM_TIMEOUT_KEY;
-import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.DECLARE_EXCHANGE_KEY;
-import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.ROUTING_KEY_KEY;
-import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.SOURCE_KEY;
-import static dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory.URI_KEY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outbox.core.OutboxException;
+import dev.outbox.relay.config.ConfigReader;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.Transport;
-import dev.outbox.relay.spi.TransportConfig;
 import dev.outbox.relay.spi.TransportFactory;
+import dev.outbox.relay.transport.CloudEvent;
 import dev.outbox.relay.transport.Router;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,6 +19,13 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 class RabbitMqTransportFactoryTest {
+    private static final String URI_KEY = RabbitMqSettings.URI.env();
+    private static final String ROUTING_KEY_KEY = RabbitMqSettings.ROUTING_KEY.env();
+    private static final String CONFIRM_TIMEOUT_KEY = RabbitMqSettings.CONFIRM_TIMEOUT.env();
+    private static final String DECLARE_EXCHANGE_KEY = RabbitMqSettings.DECLARE_EXCHANGE.env();
+    private static final String SOURCE_KEY = CloudEvent.SOURCE.env();
+    private static final String ROUTES_KEY = Router.ROUTES.env();
+    private static final String ROUTE_DEFAULT_KEY = RabbitMqSettings.ROUTE_DEFAULT.env();
     private static final String URI = "amqp://app:s3cret@rabbit.internal:5672/orders";
     private final RabbitMqTransportFactory factory = new RabbitMqTransportFactory();
 
@@ -32,7 +35,7 @@ class RabbitMqTransportFactoryTest {
         for (int i = 0; i < keysAndValues.length; i += 2) {
             values.put(keysAndValues[i], keysAndValues[i + 1]);
         }
-        return RabbitMqSettings.from(new TransportConfig(values));
+        return RabbitMqSettings.from(ConfigReader.require(RabbitMqSettings.MODEL, values));
     }
 
     private static OutboxMessage event(String aggregateType, String type) {
@@ -43,9 +46,10 @@ class RabbitMqTransportFactoryTest {
     void isFoundByNameAndListsEveryKeyItReadsWithTheUriAsSecret() {
         assertThat(ServiceLoader.load(TransportFactory.class).stream().map(p -> p.get().name()))
                 .contains("rabbitmq");
-        assertThat(factory.configKeys()).containsExactlyInAnyOrder(URI_KEY, ROUTING_KEY_KEY, CONFIRM_TIMEOUT_KEY,
-                DECLARE_EXCHANGE_KEY, SOURCE_KEY, Router.ROUTES_KEY, Router.DEFAULT_KEY);
-        assertThat(factory.secretKeys()).containsExactly(URI_KEY);
+        assertThat(factory.config().settings()).extracting(s -> s.env()).containsExactlyInAnyOrder(URI_KEY,
+                ROUTING_KEY_KEY, CONFIRM_TIMEOUT_KEY, DECLARE_EXCHANGE_KEY, SOURCE_KEY, ROUTES_KEY, ROUTE_DEFAULT_KEY);
+        assertThat(factory.config().settings()).filteredOn(s -> s.secret()).extracting(s -> s.env())
+                .containsExactly(URI_KEY);
     }
 
     @Test
@@ -61,8 +65,8 @@ class RabbitMqTransportFactoryTest {
 
     @Test
     void routesPickTheExchangeAndTheTemplateTheRoutingKey() {
-        RabbitMqSettings s = settings(Router.ROUTES_KEY, "Order=orders,Order/OrderCancelled=cancellations",
-                Router.DEFAULT_KEY, "events.${aggregatetype}", ROUTING_KEY_KEY, "v1.${type}",
+        RabbitMqSettings s = settings(ROUTES_KEY, "Order=orders,Order/OrderCancelled=cancellations",
+                ROUTE_DEFAULT_KEY, "events.${aggregatetype}", ROUTING_KEY_KEY, "v1.${type}",
                 CONFIRM_TIMEOUT_KEY, "5s", DECLARE_EXCHANGE_KEY, "true", SOURCE_KEY, "/orders-service");
         assertThat(s.exchanges().destination(event("Order", "OrderPlaced"))).isEqualTo("orders");
         assertThat(s.exchanges().destination(event("Order", "OrderCancelled"))).isEqualTo("cancellations");
@@ -75,20 +79,21 @@ class RabbitMqTransportFactoryTest {
 
     @Test
     void createsWithoutConnectingSoThatTheRelayStartsWhileTheBrokerIsDown() {
-        Transport t = factory.create(new TransportConfig(Map.of(URI_KEY, "amqp://u:p@127.0.0.1:1/")));
+        Transport t = factory.create(ConfigReader.require(factory.config(), Map.of(URI_KEY, "amqp://u:p@127.0.0.1:1/")));
         t.close();
     }
 
     @Test
     void requiresTheUri() {
-        assertThatThrownBy(() -> factory.create(new TransportConfig(Map.of())))
-                .isInstanceOf(OutboxException.class).hasMessage(URI_KEY + " is required");
+        assertThatThrownBy(() -> factory.create(ConfigReader.require(factory.config(), Map.of())))
+                .isInstanceOf(OutboxException.class).hasMessageStartingWith(URI_KEY + " is required");
     }
 
     @Test
     void rejectsOtherSchemesWithoutShowingThePassword() {
         assertThatThrownBy(() -> settings(URI_KEY, "http://app:s3cret@rabbit:5672/"))
-                .hasMessage(URI_KEY + " must start with amqp:// or amqps:// (was \"http://app:****@rabbit:5672/\")");
+                .hasMessageStartingWith(URI_KEY + " must start with amqp:// or amqps:// (was \"http://****@rabbit:5672/\")")
+                .hasMessageNotContaining("s3cret");
     }
 
     @Test
@@ -109,9 +114,9 @@ class RabbitMqTransportFactoryTest {
     @Test
     void rejectsConfirmTimeoutsThatAreZeroTooLongOrNotDurations() {
         assertThatThrownBy(() -> settings(CONFIRM_TIMEOUT_KEY, "0s"))
-                .hasMessage(CONFIRM_TIMEOUT_KEY + " must be more than 0 and at most 1h (was 0s)");
+                .hasMessage(CONFIRM_TIMEOUT_KEY + " must be between 1ms and 1h (was 0ms)");
         assertThatThrownBy(() -> settings(CONFIRM_TIMEOUT_KEY, "2h"))
-                .hasMessage(CONFIRM_TIMEOUT_KEY + " must be more than 0 and at most 1h (was 2h)");
+                .hasMessage(CONFIRM_TIMEOUT_KEY + " must be between 1ms and 1h (was 2h)");
         assertThatThrownBy(() -> settings(CONFIRM_TIMEOUT_KEY, "soon"))
                 .hasMessageStartingWith(CONFIRM_TIMEOUT_KEY + " must be a duration");
     }
@@ -129,21 +134,23 @@ class RabbitMqTransportFactoryTest {
         assertThatThrownBy(() -> settings(DECLARE_EXCHANGE_KEY, "yes"))
                 .hasMessage(DECLARE_EXCHANGE_KEY + " must be true or false (was \"yes\")");
         assertThatThrownBy(() -> settings(SOURCE_KEY, " ")).hasMessageStartingWith(SOURCE_KEY + " must be");
-        assertThatThrownBy(() -> settings(Router.ROUTES_KEY, "Order")).hasMessageStartingWith(Router.ROUTES_KEY);
+        assertThatThrownBy(() -> settings(ROUTES_KEY, "Order")).hasMessageStartingWith(ROUTES_KEY);
     }
 
     @Test
-    void masksThePasswordOfAUri() {
-        assertThat(RabbitMqSettings.mask("amqp://app:s3cret@rabbit:5672/v")).isEqualTo("amqp://app:****@rabbit:5672/v");
-        assertThat(RabbitMqSettings.mask("amqp://app:p@ss@rabbit/")).isEqualTo("amqp://app:****@rabbit/");
-        assertThat(RabbitMqSettings.mask("amqp://app@rabbit/")).isEqualTo("amqp://app@rabbit/");
-        assertThat(RabbitMqSettings.mask("amqp://rabbit:5672/")).isEqualTo("amqp://rabbit:5672/");
-        assertThat(settings().maskedUri()).isEqualTo("amqp://app:****@rabbit.internal:5672/orders");
+    void masksTheUserInfoOfTheUri() {
+        assertThat(settings().maskedUri()).isEqualTo("amqp://****@rabbit.internal:5672/orders");
+        assertThat(settings().toString()).contains("amqp://****@rabbit.internal:5672/orders").doesNotContain("s3cret");
+        // An unencoded @ in the password leaves no host: the message shows no part of the password.
+        assertThatThrownBy(() -> settings(URI_KEY, "amqp://app:p@ss@rabbit/"))
+                .hasMessageStartingWith(URI_KEY + " must name a host, as in amqp://user:password@host:5672/vhost"
+                        + " (was \"amqp://****@rabbit/\")");
+        assertThat(ConfigReader.require(factory.config(), Map.of(URI_KEY, URI)).toString()).doesNotContain("s3cret");
     }
 
     @Test
     void acceptsTlsUrisVerifiedAgainstTheJvmTrustStore() {
-        Transport t = factory.create(new TransportConfig(Map.of(URI_KEY, "amqps://app:s3cret@rabbit.internal/orders")));
+        Transport t = factory.create(ConfigReader.require(factory.config(), Map.of(URI_KEY, "amqps://app:s3cret@rabbit.internal/orders")));
         t.close();
     }
 }

@@ -15,6 +15,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import dev.outbox.relay.config.ConfigReader;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
@@ -22,7 +23,6 @@ import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.spi.TransportFactory;
 import dev.outbox.relay.testing.CapturedLogs;
 import dev.outbox.testing.StallingProxy;
-import dev.outbox.relay.transport.Router;
 import dev.outbox.relay.testing.TransportContract;
 import java.io.IOException;
 import java.net.URI;
@@ -97,7 +97,7 @@ class RabbitMqTransportIT extends TransportContract {
 
     @Override
     protected Map<String, String> config(String aggregateType) {
-        return Map.of(RabbitMqTransportFactory.URI_KEY, uri(), Router.DEFAULT_KEY, "${aggregatetype}");
+        return Map.of(RabbitMqSettings.URI.env(), uri(), RabbitMqSettings.ROUTE_DEFAULT.env(), "${aggregatetype}");
     }
 
     @Override
@@ -270,6 +270,22 @@ class RabbitMqTransportIT extends TransportContract {
         assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(m.payload());
     }
 
+    /** The embedders' builder makes the same transport as the factory: its settings apply. */
+    @Test
+    void aTransportFromTheBuilderDeliversWithItsSettings() throws Exception {
+        OutboxMessage m = message(aggregateType, "ThingCreated", Map.of());
+        try (Transport t = RabbitMqTransport.builder().uri(uri()).routes(aggregateType + "=" + aggregateType)
+                .routeDefault("").routingKey("v1.${type}").confirmTimeout(Duration.ofSeconds(10))
+                .declareExchange(false).cloudEventsSource("/builder-it").build()) {
+            assertThat(t.send(List.of(m))).containsExactly(SendResult.acknowledged(m.id()));
+        }
+        awaitReceived(1);
+        Received r = received().get(0);
+        assertThat(r.key()).isEqualTo("v1.ThingCreated");
+        assertThat(attribute(r, "source")).isEqualTo("/builder-it");
+        assertThat(attribute(r, "id")).isEqualTo(m.id().toString());
+    }
+
     @Test
     void unroutableMessageIsReportedAsNonRetryableFailureAndNeverAcknowledged() throws Exception {
         String unbound = aggregateType + "u";
@@ -353,7 +369,7 @@ class RabbitMqTransportIT extends TransportContract {
         exchanges.add(declared);
         OutboxMessage m = message(declared, "ThingCreated", Map.of());
         List<SendResult> results;
-        try (Transport t = transport(Map.of(RabbitMqTransportFactory.DECLARE_EXCHANGE_KEY, "true"))) {
+        try (Transport t = transport(Map.of(RabbitMqSettings.DECLARE_EXCHANGE.env(), "true"))) {
             results = t.send(List.of(m));
         }
         assertThat(exchangeExists(declared)).isTrue();
@@ -392,8 +408,8 @@ class RabbitMqTransportIT extends TransportContract {
         URI broker = URI.create(uri());
         List<OutboxMessage> all = new ArrayList<>();
         try (StallingProxy proxy = StallingProxy.to(broker.getHost(), broker.getPort() < 0 ? 5672 : broker.getPort());
-             Transport t = transport(Map.of(RabbitMqTransportFactory.URI_KEY, "amqp://" + broker.getRawUserInfo()
-                     + "@" + proxy.address(), RabbitMqTransportFactory.CONFIRM_TIMEOUT_KEY, "2s"))) {
+             Transport t = transport(Map.of(RabbitMqSettings.URI.env(), "amqp://" + broker.getRawUserInfo()
+                     + "@" + proxy.address(), RabbitMqSettings.CONFIRM_TIMEOUT.env(), "2s"))) {
             assertThat(t.send(List.of(message(aggregateType, "ThingCreated", Map.of()))))
                     .allMatch(SendResult::isAcknowledged);
 
@@ -449,8 +465,8 @@ class RabbitMqTransportIT extends TransportContract {
         StringBuilder shown = new StringBuilder();
         for (String uri : List.of("amqp://Us3rMark:Pa55Mark@127.0.0.1:1",
                 "amqp://guest:Pa55Mark@" + broker.getHost() + ":" + (broker.getPort() < 0 ? 5672 : broker.getPort()))) {
-            Map<String, String> config = Map.of(RabbitMqTransportFactory.URI_KEY, uri);
-            shown.append(RabbitMqSettings.from(new dev.outbox.relay.spi.TransportConfig(config)));
+            Map<String, String> config = Map.of(RabbitMqSettings.URI.env(), uri);
+            shown.append(RabbitMqSettings.from(ConfigReader.require(RabbitMqSettings.MODEL, config)));
             try (CapturedLogs logs = CapturedLogs.start();
                  Transport t = transport(config)) {
                 Throwable thrown = catchThrowable(() -> t.send(List.of(message(aggregateType, "ThingCreated", Map.of()))));
@@ -467,8 +483,8 @@ class RabbitMqTransportIT extends TransportContract {
     void closingDuringAStallReturnsPromptly() throws Exception {
         URI broker = URI.create(uri());
         try (StallingProxy proxy = StallingProxy.to(broker.getHost(), broker.getPort() < 0 ? 5672 : broker.getPort())) {
-            Transport t = transport(Map.of(RabbitMqTransportFactory.URI_KEY, "amqp://" + broker.getRawUserInfo()
-                    + "@" + proxy.address(), RabbitMqTransportFactory.CONFIRM_TIMEOUT_KEY, "10s"));
+            Transport t = transport(Map.of(RabbitMqSettings.URI.env(), "amqp://" + broker.getRawUserInfo()
+                    + "@" + proxy.address(), RabbitMqSettings.CONFIRM_TIMEOUT.env(), "10s"));
             assertThat(t.send(List.of(message(aggregateType, "ThingCreated", Map.of()))))
                     .allMatch(SendResult::isAcknowledged);
             proxy.stall();
