@@ -7,7 +7,6 @@ import dev.outbox.relay.RelayConfig;
 import dev.outbox.relay.ops.Operations;
 import dev.outbox.relay.ops.ReplayRequest;
 import dev.outbox.relay.ops.ReplayResult;
-import dev.outbox.relay.spi.Transport;
 import dev.outbox.sample.broker.Retries;
 import dev.outbox.sample.consumers.EventHandler;
 import dev.outbox.sample.consumers.InboxConsumer;
@@ -39,6 +38,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,8 +83,8 @@ abstract class OrderFlowContract {
     /** The app's configuration for this broker. */
     abstract SampleConfig config(String jdbcUrl);
 
-    /** The relay's real transport for this broker. */
-    abstract Transport transport();
+    /** The relay, embedded as an application would, with this broker's real transport; started. */
+    abstract Relay startRelay(DataSource relayDataSource);
 
     /** Deletes the broker objects this class created. */
     abstract void deleteBrokerObjects() throws Exception;
@@ -119,8 +119,7 @@ abstract class OrderFlowContract {
         api = new OrderClient(URI.create("http://127.0.0.1:" + app.port()));
         relayDataSource = new PGSimpleDataSource();
         relayDataSource.setURL(db.jdbcUrl() + "&options=-c%20role%3Doutbox_relay");
-        relay = Relay.builder(relayDataSource, transport())
-                .config(RelayConfig.builder().maxPollInterval(Duration.ofMillis(50)).build()).build().start();
+        relay = startRelay(relayDataSource);
     }
 
     @AfterAll

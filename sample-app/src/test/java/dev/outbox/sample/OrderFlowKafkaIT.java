@@ -1,15 +1,16 @@
 package dev.outbox.sample;
 
+import dev.outbox.relay.Relay;
+import dev.outbox.relay.RelayConfig;
 import dev.outbox.relay.spi.Transport;
-import dev.outbox.relay.spi.TransportConfig;
-import dev.outbox.relay.transport.Router;
-import dev.outbox.relay.transport.kafka.KafkaTransportFactory;
+import dev.outbox.relay.transport.kafka.KafkaTransport;
 import dev.outbox.sample.broker.KafkaListener;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -29,9 +30,17 @@ class OrderFlowKafkaIT extends OrderFlowContract {
     }
 
     @Override
-    Transport transport() {
-        return new KafkaTransportFactory().create(new TransportConfig(Map.of(
-                "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", bootstrap, Router.DEFAULT_KEY, topic)));
+    Relay startRelay(DataSource dataSource) {
+        // tag::embedKafka[]
+        Transport kafka = KafkaTransport.builder()      // outbox-transport-kafka
+                .bootstrapServers(bootstrap)            // host:port[,host:port…]
+                .routeDefault(topic)                    // every event to this topic, keyed by aggregate id
+                .build();
+        return Relay.builder(dataSource, kafka)         // outbox-relay; dataSource as role outbox_relay
+                .config(RelayConfig.builder().maxPollInterval(Duration.ofMillis(50)).build())
+                .build()
+                .start();                               // close() it when the application stops
+        // end::embedKafka[]
     }
 
     /** Records in {@code <topic>.dlq} copied by {@code consumer}'s group (the listener keeps the original headers). */

@@ -3,12 +3,14 @@ package dev.outbox.sample;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import dev.outbox.relay.Relay;
+import dev.outbox.relay.RelayConfig;
 import dev.outbox.relay.spi.Transport;
-import dev.outbox.relay.spi.TransportConfig;
-import dev.outbox.relay.transport.Router;
-import dev.outbox.relay.transport.rabbitmq.RabbitMqTransportFactory;
+import dev.outbox.relay.transport.rabbitmq.RabbitMqTransport;
 import dev.outbox.sample.broker.RabbitMqTopology;
+import java.time.Duration;
 import java.util.Map;
+import javax.sql.DataSource;
 
 /** {@link OrderFlowContract} over RabbitMQ ({@code OUTBOX_TEST_RABBITMQ_URI}); a random exchange and queues, deleted after. */
 class OrderFlowRabbitMqIT extends OrderFlowContract {
@@ -22,9 +24,10 @@ class OrderFlowRabbitMqIT extends OrderFlowContract {
     }
 
     @Override
-    Transport transport() {
-        return new RabbitMqTransportFactory().create(new TransportConfig(Map.of(
-                RabbitMqTransportFactory.URI_KEY, uri, Router.DEFAULT_KEY, topology.exchange())));
+    Relay startRelay(DataSource dataSource) {
+        Transport rabbitmq = RabbitMqTransport.builder().uri(uri).routeDefault(topology.exchange()).build();
+        return Relay.builder(dataSource, rabbitmq)
+                .config(RelayConfig.builder().maxPollInterval(Duration.ofMillis(50)).build()).build().start();
     }
 
     @Override

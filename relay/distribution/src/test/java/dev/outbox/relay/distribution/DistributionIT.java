@@ -108,6 +108,7 @@ public class DistributionIT {
     }
 
     /** Creates the destination where the broker needs one, and returns the transport's keys. */
+    @SuppressWarnings("try") // jnats' Connection.close() declares InterruptedException
     private Map<String, String> destination(String transport) throws Exception {
         return switch (transport) {
             case "log" -> Map.of();
@@ -160,6 +161,7 @@ public class DistributionIT {
     private final List<Runnable> cleanups = new java.util.ArrayList<>();
 
     @org.junit.jupiter.api.AfterEach
+    @SuppressWarnings("try") // jnats' Connection.close() declares InterruptedException
     void cleanUp() throws Exception {
         cleanups.forEach(Runnable::run);
         String redis = System.getenv("OUTBOX_TEST_REDIS_URL");

@@ -1,0 +1,127 @@
+package dev.outbox.relay.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The distribution's layout (relay.jar's class path is lib/, each transport's folder holds what
+ * only it needs) and the README's statement of what an application embedding the engine and one
+ * transport gets on its class path, computed from the modules' resolved runtime class paths
+ * ({@code target/runtime-classpath.txt}, written at package). Rewrite the README block with
+ * {@code -Dreadme.update=true} (see {@link ReadmeConfigurationTest}).
+ */
+class DistributionLayoutIT {
+    static final List<String> TRANSPORTS = List.of("kafka", "rabbitmq", "nats", "redis", "http");
+    private static final Path DIST = DistributionIT.RELAY_JAR.getParent();
+    private static final Pattern BLOCK = Pattern.compile("(<!-- footprint -->\\n)(.*?)(<!-- /footprint -->)", Pattern.DOTALL);
+
+    @Test
+    void relayJarNamesExactlyTheLibrariesInLib() throws IOException {
+        Manifest manifest;
+        try (JarFile jar = new JarFile(DistributionIT.RELAY_JAR.toFile())) {
+            manifest = jar.getManifest();
+        }
+        assertThat(manifest.getMainAttributes().getValue("Main-Class")).isEqualTo("dev.outbox.relay.sidecar.Main");
+        Set<String> classPath = new TreeSet<>(Arrays.asList(manifest.getMainAttributes().getValue("Class-Path").split(" ")));
+        assertThat(classPath).isEqualTo(files(DIST.resolve("lib"), "lib/"));
+    }
+
+    @Test
+    void eachTransportFolderHoldsItsOwnJarsAndNothingOfLibOrAnotherTransport() throws IOException {
+        Set<String> lib = files(DIST.resolve("lib"), "");
+        Set<String> seen = new HashSet<>(lib);
+        for (String t : TRANSPORTS) {
+            Set<String> own = files(DIST.resolve("transports").resolve(t), "");
+            assertThat(own).as("transports/%s", t).anyMatch(f -> f.startsWith("outbox-transport-" + t + "-"));
+            for (String jar : own) {
+                assertThat(seen.add(jar)).as("%s of transports/%s is also in lib/ or another transport's folder", jar, t)
+                        .isTrue();
+            }
+        }
+        assertThat(lib).noneMatch(f -> f.startsWith("outbox-transport-"));
+    }
+
+    @Test
+    void readmeStatesWhatTheEngineAndEachTransportBring() throws IOException {
+        StringBuilder table = new StringBuilder("| An application depending on | gets these jars | third-party size |\n"
+                + "|---|---|---|\n");
+        List<Path> engine = classPath("engine", "outbox-relay");
+        table.append(row("`outbox-relay` (the engine)", engine, List.of()));
+        for (String t : TRANSPORTS) {
+            List<Path> all = classPath("transport-" + t, "outbox-transport-" + t);
+            List<Path> added = all.stream().filter(p -> !engine.contains(p)).toList();
+            table.append(row("… + `outbox-transport-" + t + "`", all, added));
+        }
+        String readme = Files.readString(ReadmeConfigurationTest.README);
+        Matcher m = BLOCK.matcher(readme);
+        assertThat(m.find()).as("README.md has a <!-- footprint --> block").isTrue();
+        String expected = readme.substring(0, m.start()) + m.group(1) + table + m.group(3) + readme.substring(m.end());
+        if (Boolean.getBoolean("readme.update")) {
+            Files.writeString(ReadmeConfigurationTest.README, expected);
+            readme = expected;
+        }
+        assertThat(readme).as("README.md's footprint table; rewrite it with -Dreadme.update=true").isEqualTo(expected);
+    }
+
+    /** One row: the jars (those beyond the engine's named after a +) and the size of the third-party ones. */
+    private static String row(String who, List<Path> all, List<Path> added) throws IOException {
+        List<String> names = new ArrayList<>();
+        long bytes = 0;
+        for (Path jar : all) {
+            if (!jar.getFileName().toString().startsWith("outbox-")) {
+                bytes += Files.size(jar);
+            }
+            if (added.isEmpty() || added.contains(jar)) {
+                names.add(artifact(jar));
+            }
+        }
+        String listed = added.isEmpty() ? String.join(", ", names) : "the engine's " + (all.size() - added.size())
+                + " + " + String.join(", ", names);
+        return "| " + who + " | " + all.size() + ": " + listed + " | " + String.format(Locale.ROOT, "%.1f MB", bytes / 1e6)
+                + " |\n";
+    }
+
+    /** A module's runtime class path, itself included. */
+    private static List<Path> classPath(String module, String artifactId) throws IOException {
+        Path target = Path.of("..", module, "target");
+        List<Path> jars = new ArrayList<>();
+        try (Stream<Path> own = Files.list(target)) {
+            own.filter(f -> f.getFileName().toString().matches(Pattern.quote(artifactId) + "-[0-9].*(?<!-sources|-tests)\\.jar"))
+                    .forEach(jars::add);
+        }
+        assertThat(jars).as("%s's jar in %s", artifactId, target).hasSize(1);
+        for (String entry : Files.readString(target.resolve("runtime-classpath.txt")).strip().split(java.io.File.pathSeparator)) {
+            jars.add(Path.of(entry));
+        }
+        return jars.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+    }
+
+    /** {@code kafka-clients 4.4.0} from {@code kafka-clients-4.4.0.jar}. */
+    private static String artifact(Path jar) {
+        String name = jar.getFileName().toString().replaceFirst("\\.jar$", "");
+        Matcher m = Pattern.compile("(.+?)-(\\d.*)").matcher(name);
+        return m.matches() ? m.group(1) + " " + m.group(2) : name;
+    }
+
+    private static Set<String> files(Path folder, String prefix) throws IOException {
+        try (Stream<Path> files = Files.list(folder)) {
+            return new TreeSet<>(files.map(f -> prefix + f.getFileName()).toList());
+        }
+    }
+}
