@@ -51,7 +51,7 @@ class HttpTransportFactoryTest {
         env.put("OUTBOX_ROUTE_DEFAULT", "https://c.example/${aggregatetype}?k=QueryMark3");
         ConfigValues values = ConfigReader.require(new HttpTransportFactory().config(), env);
         assertThat(values.shown()).containsEntry("OUTBOX_WEBHOOK_URL", "****")
-                .containsEntry("OUTBOX_ROUTES", "Order=https://a.example/o?****");
+                .containsEntry("OUTBOX_ROUTES", "Order=https://a.example/o?sig=****");
         assertThat(values.toString()).doesNotContain("QueryMark");
         assertThat(values.secrets()).contains(env.get("OUTBOX_WEBHOOK_URL"), "QueryMark2", "QueryMark3");
 
