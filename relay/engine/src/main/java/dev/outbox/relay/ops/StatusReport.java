@@ -66,7 +66,10 @@ public record StatusReport(
             slots = List.copyOf(slots);
         }
 
-        /** The state for a terminal: {@code transport paused since 2026-12-03T07:41:02Z, last error: …}. */
+        /**
+         * The state in words, to the second, as {@code relay status} shows it and the JSON's
+         * {@code description}: {@code transport paused since 2026-12-03T07:41:02Z, last error: …}.
+         */
         public String describeState() {
             return state == null ? "unknown (no state row yet)"
                     : new RelayState(state.phase(), state.since().truncatedTo(ChronoUnit.SECONDS), state.lastError())
