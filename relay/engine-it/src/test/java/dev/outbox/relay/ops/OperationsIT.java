@@ -68,7 +68,6 @@ class OperationsIT {
                 assertThat(age).isBetween(Duration.ofHours(2), Duration.ofHours(2).plusMinutes(1)));
         assertThat(status.instances()).isEmpty();
         assertThat(status.unownedSlots()).hasSize(64);
-        assertThat(status.renderText()).containsPattern("Undelivered \\(backlog\\) +5\n").contains("2h 00m");
     }
 
     @Test
@@ -95,9 +94,6 @@ class OperationsIT {
             // What status reads from pg_locks is what each relay believes it owns.
             assertThat(status.instances().get(0).slots()).containsExactlyInAnyOrderElementsOf(a.stats().ownedSlots());
             assertThat(status.instances().get(1).slots()).containsExactlyInAnyOrderElementsOf(b.stats().ownedSlots());
-            assertThat(status.renderText()).contains("Relay instances: 2, owning 64 of 64 slots")
-                    .containsPattern("ops-a +\\d+ ").containsPattern("ops-b +\\d+ ")
-                    .contains("Unowned slots: none");
             assertThat(status.renderJson()).contains("\"name\":\"ops-a\"");
 
             // The relays' sessions belong to another login role: only a role allowed to see them
@@ -135,10 +131,8 @@ class OperationsIT {
         assertThat(dead.get(1).heldBack()).isZero();
         assertThat(ops.deadEvents(1)).extracting(DeadEvent::id).containsExactly(older);
 
-        assertThat(DeadEvent.renderTable(dead)).contains("DEAD SINCE").contains(older.toString())
-                .contains("Order/2").contains("non-retryable: rejected");
         assertThat(DeadEvent.renderJson(dead)).startsWith("[{\"id\":\"" + older + "\"").contains("\"heldBack\":4");
-        assertThat(DeadEvent.renderTable(List.of())).isEqualTo("No dead events.\n");
+        assertThat(DeadEvent.renderJson(List.of())).isEqualTo("[]");
     }
 
     @Test
@@ -233,8 +227,7 @@ class OperationsIT {
         ReplayResult result = ops.replay(request);
 
         assertThat(result.requeued()).isEqualTo(2);
-        assertThat(result.message()).startsWith("Re-queued 2 published events that occurred in [" + from + ", " + to
-                + ") of type \"OrderPlaced\" and aggregate type \"Order\"");
+        assertThat(result.request()).isEqualTo(request);
         assertThat(stateOf(selected)).isEqualTo("0|null|null|null|null\n".repeat(2));
         assertThat(stateOf(untouched) + stateOf(List.of(undelivered, dead))).isEqualTo(before);
         assertThat(ops.replayPending(result)).isEqualTo(2);
@@ -261,15 +254,13 @@ class OperationsIT {
     }
 
     @Test
-    void replayOfNothingExplainsThatOnlyRetainedPublishedEventsCanBeReplayed() {
+    void replayOfARangeWithoutRetainedPublishedEventsRequeuesNothing() {
         insert(db, "Order", "1", "OrderPlaced", "'2025-01-01T10:30:00Z'", "undelivered");
 
         ReplayResult result = ops.replay(ReplayRequest.between(Instant.parse("2025-01-01T10:00:00Z"),
                 Instant.parse("2025-01-01T11:00:00Z")));
 
         assertThat(result.requeued()).isZero();
-        assertThat(result.message()).contains("nothing was re-queued").contains("relay.retention=0")
-                .contains("purged");
         assertThat(ops.replayPending(result)).isZero();
     }
 

@@ -64,24 +64,6 @@ public record DeadEvent(
         return o.add("heldBack", heldBack).build();
     }
 
-    /**
-     * An aligned table of dead events for a terminal (errors shortened to one line, control
-     * characters of keys, types and errors escaped; use {@link #renderJson(List)} for the exact
-     * text); ends with a newline.
-     */
-    public static String renderTable(List<DeadEvent> events) {
-        if (events.isEmpty()) {
-            return "No dead events.\n";
-        }
-        Text.Table t = new Text.Table("DEAD SINCE", "ID", "SEQ>", "KEY", "TYPE", "ATTEMPTS>", "HELD BACK>", "LAST ERROR");
-        for (DeadEvent e : events) {
-            t.row(Text.instant(e.deadAt()), e.id().toString(), String.valueOf(e.seq()),
-                    Text.shortened(e.aggregateType() + "/" + e.aggregateId(), 40), Text.shortened(e.type(), 30),
-                    String.valueOf(e.attempts()), Text.number(e.heldBack()), Text.oneLine(e.lastError(), 80));
-        }
-        return t.render("");
-    }
-
     /** A JSON array of dead events, for scripts. */
     public static String renderJson(List<DeadEvent> events) {
         JsonArrayBuilder a = Json.createArrayBuilder();

@@ -32,7 +32,7 @@ import javax.sql.DataSource;
  *
  * <pre>{@code
  * Operations ops = Operations.create(dataSource, "outbox");
- * System.out.print(ops.status().renderText());
+ * System.out.println(ops.status().renderJson());
  * for (DeadEvent e : ops.deadEvents(50)) { … ops.retryDead(e.id()); }
  * }</pre>
  *
@@ -374,7 +374,7 @@ public final class Operations {
      *
      * <p><b>Only retained events can be replayed.</b> With {@code relay.retention=0} events are
      * deleted as they are published, otherwise purged once older than the retention; such events
-     * are gone and nothing matches ({@link ReplayResult#message()} says so).
+     * are gone and nothing matches (the result's {@code requeued} is 0).
      *
      * @param progress called after each batch with the number of events re-queued so far
      * @return what was re-queued; pass it to {@link #replayPending(ReplayResult)} to follow delivery

@@ -17,16 +17,4 @@ public record ReplayResult(ReplayRequest request, long requeued, long firstSeq, 
     public ReplayResult {
         Objects.requireNonNull(request, "request");
     }
-
-    /** A one-line summary for the operator, explaining why nothing matched when nothing did. */
-    public String message() {
-        if (requeued == 0) {
-            return "No published " + request.describe() + " is retained, so nothing was re-queued."
-                    + " Only published events still in the table can be replayed: with relay.retention=0 they are"
-                    + " deleted on publish, otherwise purged once older than the retention; undelivered and dead"
-                    + " events are never replayed (see relay status / relay dead list).";
-        }
-        return "Re-queued " + Text.number(requeued) + " published " + request.describe()
-                + "; running relays deliver them again, in order per key.";
-    }
 }

@@ -66,7 +66,10 @@ public record StatusReport(
             slots = List.copyOf(slots);
         }
 
-        /** The state for a terminal: {@code transport paused since 2026-12-03T07:41:02Z, last error: …}. */
+        /**
+         * The state in words, to the second, as {@code relay status} shows it and the JSON's
+         * {@code description}: {@code transport paused since 2026-12-03T07:41:02Z, last error: …}.
+         */
         public String describeState() {
             return state == null ? "unknown (no state row yet)"
                     : new RelayState(state.phase(), state.since().truncatedTo(ChronoUnit.SECONDS), state.lastError())
@@ -87,43 +90,6 @@ public record StatusReport(
     /** Number of slots owned by some instance (64 when all keys are served). */
     public int ownedSlotCount() {
         return EventStore.SLOTS - unownedSlots.size();
-    }
-
-    /** An aligned, human-readable report for a terminal; ends with a newline. */
-    public String renderText() {
-        StringBuilder b = new StringBuilder();
-        b.append("Outbox \"").append(schema).append("\" at ").append(Text.instant(at)).append('\n').append('\n');
-        Text.Table counts = new Text.Table("", ">", "");
-        counts.row("Undelivered (backlog)", Text.number(backlog), "");
-        counts.row("Oldest undelivered", oldestUndeliveredAge().map(Text::age).orElse("-"),
-                oldestUndeliveredAt == null ? "" : "since " + Text.instant(oldestUndeliveredAt));
-        counts.row("Waiting for retry", Text.number(retrying), "");
-        counts.row("Dead", Text.number(dead), dead > 0 ? "see: relay dead list" : "");
-        counts.row("Published (retained)", Text.number(published), "");
-        // The table's header row is blank here; drop it.
-        String rendered = counts.render("  ");
-        b.append(rendered.substring(rendered.indexOf('\n') + 1)).append('\n');
-
-        b.append("Relay instances: ").append(instances.size())
-                .append(", owning ").append(ownedSlotCount()).append(" of ").append(EventStore.SLOTS).append(" slots\n");
-        if (instances.isEmpty()) {
-            b.append("  none running: no event is being delivered\n");
-        } else {
-            Text.Table table = new Text.Table("INSTANCE", "PID>", "CONNECTED SINCE", "CLIENT", "SLOTS>", "OWNED SLOTS",
-                    "STATE");
-            for (RelayInstance i : instances) {
-                table.row(i.name(), String.valueOf(i.pid()), Text.instant(i.connectedSince()),
-                        i.clientAddress() == null ? "-" : i.clientAddress(), String.valueOf(i.slots().size()),
-                        Text.ranges(i.slots()), i.describeState());
-            }
-            b.append(table.render("  "));
-        }
-        b.append("Unowned slots: ").append(unownedSlots.isEmpty() ? "none" : Text.ranges(unownedSlots));
-        if (!unownedSlots.isEmpty() && !instances.isEmpty()) {
-            b.append(" (taken by the instances within their rebalance interval)");
-        }
-        b.append('\n');
-        return b.toString();
     }
 
     /** The report as one JSON object (times ISO-8601, ages in seconds), for scripts and monitoring. */

@@ -38,7 +38,7 @@ final class DeadCommand implements Runnable {
         @Override
         protected int run() {
             List<DeadEvent> dead = operations().deadEvents(limit);
-            context.out().println(json ? DeadEvent.renderJson(dead) : DeadEvent.renderTable(dead));
+            context.out().println(json ? DeadEvent.renderJson(dead) : TextViews.deadEvents(dead));
             return Main.EXIT_OK;
         }
     }

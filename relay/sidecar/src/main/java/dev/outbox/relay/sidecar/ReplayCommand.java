@@ -2,7 +2,6 @@ package dev.outbox.relay.sidecar;
 
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.ops.Operations;
-import dev.outbox.relay.ops.ProgressBar;
 import dev.outbox.relay.ops.ReplayRequest;
 import dev.outbox.relay.ops.ReplayResult;
 import dev.outbox.relay.config.Durations;
@@ -66,7 +65,7 @@ final class ReplayCommand extends OperatorCommand {
         ReplayResult result = ops.replay(request, requeue);
         requeue.finish();
         if (noWait) {
-            context.out().println(result.message());
+            context.out().println(TextViews.replay(result));
             return Main.EXIT_OK;
         }
         context.out().println("waiting for the relays to deliver them again");

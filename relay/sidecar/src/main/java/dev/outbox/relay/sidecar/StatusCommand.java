@@ -44,7 +44,7 @@ final class StatusCommand extends OperatorCommand {
             context.out().println(json ? verdict.renderJson() : verdict.renderText());
             return verdict.ok() ? Main.EXIT_OK : Main.EXIT_CHECK_FAILED;
         }
-        context.out().println(json ? report.renderJson() : report.renderText());
+        context.out().println(json ? report.renderJson() : TextViews.status(report));
         return Main.EXIT_OK;
     }
 }

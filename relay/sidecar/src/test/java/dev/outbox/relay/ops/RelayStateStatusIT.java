@@ -84,12 +84,9 @@ class RelayStateStatusIT {
         assertThat(paused.state().since()).isCloseTo(relay.stats().state().since(), within(1, ChronoUnit.MILLIS));
         assertThat(paused.describeState()).matches("transport paused since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ,"
                 + " last error: .*connection refused.*");
-        StatusReport status = ops.status();
-        assertThat(status.renderText()).containsPattern("state-a +\\d+ .* transport paused since .*, last error: .*"
-                + "connection refused");
-        assertThat(status.renderJson()).contains("\"phase\":\"TRANSPORT_PAUSED\"")
+        assertThat(ops.status().renderJson()).contains("\"phase\":\"TRANSPORT_PAUSED\"")
                 .contains("\"description\":\"transport paused since ");
-        // The CLI, a process of its own in production, prints the same.
+        // The CLI, a process of its own in production, shows it too.
         assertThat(cli("status")).containsPattern("state-a +\\d+ .* transport paused since .*, last error: .*"
                 + "connection refused");
         assertThat(cli("status", "--json")).contains("\"phase\":\"TRANSPORT_PAUSED\"");

@@ -1,4 +1,4 @@
-package dev.outbox.relay.ops;
+package dev.outbox.relay.sidecar;
 
 import dev.outbox.relay.internal.ControlChars;
 import java.time.Duration;
@@ -9,7 +9,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 
-/** Formatting shared by the text renderers: numbers, ages, instants, slot ranges, tables. */
+/**
+ * Formatting shared by the terminal views ({@link TextViews}, {@link ProgressBar}): numbers, ages,
+ * instants, slot ranges, tables.
+ */
 final class Text {
     private Text() {
     }

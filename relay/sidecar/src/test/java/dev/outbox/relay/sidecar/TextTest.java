@@ -1,4 +1,4 @@
-package dev.outbox.relay.ops;
+package dev.outbox.relay.sidecar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,8 +1,10 @@
-package dev.outbox.relay.ops;
+package dev.outbox.relay.sidecar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.relay.RelayState;
+import dev.outbox.relay.ops.DeadEvent;
+import dev.outbox.relay.ops.StatusReport;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -19,7 +21,7 @@ class TerminalEscapingTest {
                 "o-1\nINFO forged-row", "Placed\u001b[2J\u0007", 3,
                 "HTTP 400:\u009b31m rejected\u202e", AT, 0);
 
-        String table = DeadEvent.renderTable(List.of(event));
+        String table = TextViews.deadEvents(List.of(event));
 
         assertThat(table.lines()).hasSize(2);
         assertThat(table).contains("Order/o-1\\nINFO forged-row")
@@ -34,7 +36,7 @@ class TerminalEscapingTest {
                 List.of(new StatusReport.RelayInstance("relay\u001b[8m-a\r\n", 42, AT, null,
                         IntStream.range(0, 64).boxed().toList(), paused)), List.of());
 
-        assertThat(report.renderText()).contains("relay\\u001b[8m-a\\r\\n")
+        assertThat(TextViews.status(report)).contains("relay\\u001b[8m-a\\r\\n")
                 .contains("broker said \\u001b[31mno\\nINFO forged")
                 .doesNotContain("\u001b").doesNotContain("\r");
     }

@@ -1,5 +1,7 @@
-package dev.outbox.relay.ops;
+package dev.outbox.relay.sidecar;
 
+import dev.outbox.relay.ops.Operations;
+import dev.outbox.relay.ops.ReplayRequest;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Objects;
@@ -14,7 +16,7 @@ import java.util.function.LongConsumer;
  * <p>Not thread-safe: call it from the thread doing the work. It never fails the operation it
  * reports on: a count beyond the total shows as 100% with the real count.
  */
-public final class ProgressBar implements LongConsumer {
+final class ProgressBar implements LongConsumer {
     private final PrintStream out;
     private final long total;
     private final int width;
@@ -25,7 +27,7 @@ public final class ProgressBar implements LongConsumer {
      * @param total the count that means 100%; 0 means nothing to do (drawn as complete)
      * @param width number of bar characters between the brackets, 1 to 200
      */
-    public ProgressBar(PrintStream out, long total, int width) {
+    ProgressBar(PrintStream out, long total, int width) {
         this.out = Objects.requireNonNull(out, "out");
         if (total < 0) {
             throw new IllegalArgumentException("progress total must be >= 0 (was " + total + ")");
@@ -38,7 +40,7 @@ public final class ProgressBar implements LongConsumer {
     }
 
     /** A 20-character bar. */
-    public ProgressBar(PrintStream out, long total) {
+    ProgressBar(PrintStream out, long total) {
         this(out, total, 20);
     }
 
@@ -47,7 +49,7 @@ public final class ProgressBar implements LongConsumer {
      *
      * @throws IllegalArgumentException if {@code total} is negative or {@code width} is not 1 to 200
      */
-    public static String render(long done, long total, int width) {
+    static String render(long done, long total, int width) {
         if (total < 0 || width < 1 || width > 200) {
             throw new IllegalArgumentException("total must be >= 0 and width 1 to 200 (was " + total + ", " + width + ")");
         }
@@ -73,7 +75,7 @@ public final class ProgressBar implements LongConsumer {
     }
 
     /** Ends the line, leaving the last state visible. */
-    public void finish() {
+    void finish() {
         if (last == null) {
             accept(0);
         }
