@@ -3,7 +3,6 @@ package dev.outbox.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.relay.Relay;
-import dev.outbox.relay.RelayConfig;
 import dev.outbox.relay.ops.Operations;
 import dev.outbox.relay.ops.ReplayRequest;
 import dev.outbox.relay.ops.ReplayResult;

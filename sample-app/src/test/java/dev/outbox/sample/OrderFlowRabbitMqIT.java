@@ -9,7 +9,6 @@ import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.transport.rabbitmq.RabbitMqTransport;
 import dev.outbox.sample.broker.RabbitMqTopology;
 import java.time.Duration;
-import java.util.Map;
 import javax.sql.DataSource;
 
 /** {@link OrderFlowContract} over RabbitMQ ({@code OUTBOX_TEST_RABBITMQ_URI}); a random exchange and queues, deleted after. */

@@ -45,7 +45,7 @@ class DeadLetterIT {
     static void operations() {
         db = FIXTURE.db();
         relayRole = FIXTURE.relayRole();
-        ops = Operations.create(relayRole, "outbox");
+        ops = FIXTURE.operations();
     }
 
     @BeforeEach

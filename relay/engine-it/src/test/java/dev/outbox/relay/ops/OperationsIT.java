@@ -37,7 +37,7 @@ class OperationsIT {
     static void operations() {
         db = FIXTURE.db();
         relayRole = FIXTURE.relayRole();
-        ops = Operations.create(relayRole, "outbox");
+        ops = FIXTURE.operations();
     }
 
     @BeforeEach

@@ -44,7 +44,7 @@ class ReplayIT {
     static void operations() {
         db = FIXTURE.db();
         relayRole = FIXTURE.relayRole();
-        ops = Operations.create(relayRole, "outbox");
+        ops = FIXTURE.operations();
     }
 
     @BeforeEach

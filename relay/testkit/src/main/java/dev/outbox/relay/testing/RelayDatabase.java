@@ -2,6 +2,7 @@ package dev.outbox.relay.testing;
 
 import dev.outbox.relay.Relay;
 import dev.outbox.relay.RelayConfig;
+import dev.outbox.relay.ops.Operations;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.testing.TestDatabase;
 import java.time.Duration;
@@ -64,6 +65,11 @@ public final class RelayDatabase implements BeforeAllCallback, BeforeEachCallbac
     /** Connections with only the outbox_relay role's privileges, as in production. */
     public DataSource relayRole() {
         return Events.relayRoleDataSource(db);
+    }
+
+    /** The operator operations on this database's outbox, as the CLI runs them (role outbox_relay). */
+    public Operations operations() {
+        return Operations.create(relayRole(), "outbox");
     }
 
     /** A transport writing to this database's {@code sink} table. */

@@ -5,7 +5,6 @@ import static dev.outbox.relay.config.Setting.between;
 import dev.outbox.relay.config.ConfigModel;
 import dev.outbox.relay.config.ConfigValues;
 import dev.outbox.relay.config.Naming;
-import dev.outbox.relay.config.Rule;
 import dev.outbox.relay.config.Setting;
 import dev.outbox.relay.transport.CloudEvent;
 import dev.outbox.relay.transport.Router;

@@ -6,11 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.config.ConfigReader;
 import dev.outbox.relay.config.ConfigValues;
-import dev.outbox.relay.config.Setting;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
-import dev.outbox.relay.spi.TransportFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,25 +16,12 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class HttpTransportFactoryTest {
     static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-    @Test
-    void isFoundByNameAndItsKeysDoNotCollideWithTheSidecarsHealthEndpoint() {
-        TransportFactory factory = ServiceLoader.load(TransportFactory.class).stream().map(ServiceLoader.Provider::get)
-                .filter(f -> f.name().equals("http")).findFirst().orElseThrow();
-
-        assertThat(factory.config().keys()).allMatch(k -> k.startsWith("OUTBOX_WEBHOOK_") || k.equals("OUTBOX_ROUTES")
-                || k.equals("OUTBOX_ROUTE_DEFAULT") || k.equals("OUTBOX_CLOUDEVENTS_SOURCE"));
-        assertThat(factory.config().keys()).doesNotContain("OUTBOX_HTTP_ENABLED", "OUTBOX_HTTP_HOST", "OUTBOX_HTTP_PORT");
-        assertThat(factory.config().settings()).filteredOn(Setting::secret).extracting(Setting::env)
-                .containsExactlyInAnyOrder("OUTBOX_WEBHOOK_SECRETS", "OUTBOX_WEBHOOK_HEADERS", "OUTBOX_WEBHOOK_URL");
-    }
 
     /**
      * Webhook URLs carry tokens in their query ({@code ?token=…}): the shown settings mask the URL

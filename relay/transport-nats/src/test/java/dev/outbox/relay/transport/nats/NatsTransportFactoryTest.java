@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.config.ConfigReader;
-import dev.outbox.relay.config.Setting;
 import dev.outbox.relay.spi.TransportException;
-import dev.outbox.relay.spi.TransportFactory;
 import dev.outbox.relay.testing.CapturedLogs;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,7 +15,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.function.UnaryOperator;
@@ -33,17 +30,6 @@ class NatsTransportFactoryTest {
     }
 
     @Test
-    void isFoundByNameAndListsEveryKeyItReads() {
-        TransportFactory f = ServiceLoader.load(TransportFactory.class).stream().map(ServiceLoader.Provider::get)
-                .filter(p -> p.name().equals("nats")).findFirst().orElseThrow();
-        assertThat(f.config().settings()).extracting(Setting::env).containsExactlyInAnyOrder("OUTBOX_NATS_URL",
-                "OUTBOX_NATS_CREDENTIALS_FILE", "OUTBOX_NATS_TOKEN", "OUTBOX_NATS_ACK_TIMEOUT", "OUTBOX_ROUTES",
-                "OUTBOX_ROUTE_DEFAULT", "OUTBOX_CLOUDEVENTS_SOURCE");
-        assertThat(f.config().settings()).filteredOn(Setting::secret).extracting(Setting::env)
-                .containsExactlyInAnyOrder("OUTBOX_NATS_TOKEN", "OUTBOX_NATS_URL");
-    }
-
-    @Test
     void appliesDefaults() {
         NatsSettings s = settings(Map.of("OUTBOX_NATS_URL", "nats://a:4222, tls://b:4443"));
         assertThat(s.servers()).containsExactly("nats://a:4222", "tls://b:4443");
@@ -51,12 +37,6 @@ class NatsTransportFactoryTest {
         assertThat(s.source()).isEqualTo("/outbox");
         assertThat(s.credentialsFile()).isNull();
         assertThat(s.token()).isNull();
-    }
-
-    @Test
-    void requiresTheServerUrl() {
-        assertThatThrownBy(() -> ConfigReader.require(NatsSettings.MODEL, Map.of()))
-                .isInstanceOf(OutboxException.class).hasMessageStartingWith("OUTBOX_NATS_URL is required");
     }
 
     @Test
@@ -112,20 +92,6 @@ class NatsTransportFactoryTest {
                 .hasMessageContaining("OUTBOX_CLOUDEVENTS_SOURCE must be a non-empty URI-reference");
         assertThatThrownBy(() -> settings(Map.of("OUTBOX_CLOUDEVENTS_SOURCE", "a b")))
                 .hasMessageContaining("(was \"a b\")");
-    }
-
-    @Test
-    void createsATransportEvenWhenNoServerIsReachableYet() {
-        // Port 1 on loopback: nothing listens, the connection is refused at once.
-        try (var transport = new NatsTransportFactory().create(ConfigReader.require(NatsSettings.MODEL, Map.of(
-                "OUTBOX_NATS_URL", "nats://127.0.0.1:1", "OUTBOX_NATS_ACK_TIMEOUT", "1s")))) {
-            assertThatThrownBy(() -> transport.send(List.of(new dev.outbox.relay.spi.OutboxMessage(
-                    java.util.UUID.randomUUID(), 1, "Order", "o-1", "OrderPlaced", "{}", Map.of(),
-                    java.time.Instant.now(), 1))))
-                    .isInstanceOf(TransportException.class)
-                    .hasMessageContaining("cannot connect to NATS at nats://127.0.0.1:1")
-                    .satisfies(e -> assertThat(((TransportException) e).retryable()).isTrue());
-        }
     }
 
     @Test

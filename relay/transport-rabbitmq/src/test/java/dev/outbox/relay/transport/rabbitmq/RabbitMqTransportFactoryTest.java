@@ -3,18 +3,15 @@ package dev.outbox.relay.transport.rabbitmq;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.outbox.core.OutboxException;
 import dev.outbox.relay.config.ConfigReader;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.Transport;
-import dev.outbox.relay.spi.TransportFactory;
 import dev.outbox.relay.transport.CloudEvent;
 import dev.outbox.relay.transport.Router;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -43,16 +40,6 @@ class RabbitMqTransportFactoryTest {
     }
 
     @Test
-    void isFoundByNameAndListsEveryKeyItReadsWithTheUriAsSecret() {
-        assertThat(ServiceLoader.load(TransportFactory.class).stream().map(p -> p.get().name()))
-                .contains("rabbitmq");
-        assertThat(factory.config().settings()).extracting(s -> s.env()).containsExactlyInAnyOrder(URI_KEY,
-                ROUTING_KEY_KEY, CONFIRM_TIMEOUT_KEY, DECLARE_EXCHANGE_KEY, SOURCE_KEY, ROUTES_KEY, ROUTE_DEFAULT_KEY);
-        assertThat(factory.config().settings()).filteredOn(s -> s.secret()).extracting(s -> s.env())
-                .containsExactly(URI_KEY);
-    }
-
-    @Test
     void defaultsRouteEveryEventToTheOutboxExchangeWithAggregateTypeDotTypeAsRoutingKey() {
         RabbitMqSettings s = settings();
         OutboxMessage m = event("Order", "OrderPlaced");
@@ -75,18 +62,6 @@ class RabbitMqTransportFactoryTest {
         assertThat(s.confirmTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(s.declareExchange()).isTrue();
         assertThat(s.source()).isEqualTo("/orders-service");
-    }
-
-    @Test
-    void createsWithoutConnectingSoThatTheRelayStartsWhileTheBrokerIsDown() {
-        Transport t = factory.create(ConfigReader.require(factory.config(), Map.of(URI_KEY, "amqp://u:p@127.0.0.1:1/")));
-        t.close();
-    }
-
-    @Test
-    void requiresTheUri() {
-        assertThatThrownBy(() -> factory.create(ConfigReader.require(factory.config(), Map.of())))
-                .isInstanceOf(OutboxException.class).hasMessageStartingWith(URI_KEY + " is required");
     }
 
     @Test

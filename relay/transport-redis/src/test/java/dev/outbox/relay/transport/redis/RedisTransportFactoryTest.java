@@ -6,11 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.config.ConfigReader;
 import dev.outbox.relay.config.ConfigValues;
-import dev.outbox.relay.config.Setting;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
-import dev.outbox.relay.spi.TransportFactory;
 import dev.outbox.relay.transport.CloudEvent;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +17,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,18 +29,6 @@ class RedisTransportFactoryTest {
             values.put(keyValues[i], keyValues[i + 1]);
         }
         return RedisSettings.from(ConfigReader.require(RedisSettings.MODEL, values));
-    }
-
-    @Test
-    void isFoundByNameWithEveryKeyItReadsAndTheUrlAsSecret() {
-        TransportFactory factory = ServiceLoader.load(TransportFactory.class).stream()
-                .map(ServiceLoader.Provider::get).filter(f -> f.name().equals("redis")).findFirst().orElseThrow();
-
-        assertThat(factory.config().settings()).extracting(Setting::env).containsExactlyInAnyOrder(
-                "OUTBOX_REDIS_URL", "OUTBOX_REDIS_KEY_PREFIX", "OUTBOX_REDIS_MAXLEN", "OUTBOX_REDIS_TIMEOUT",
-                "OUTBOX_ROUTES", "OUTBOX_ROUTE_DEFAULT", "OUTBOX_CLOUDEVENTS_SOURCE");
-        assertThat(factory.config().settings()).filteredOn(Setting::secret).extracting(Setting::env)
-                .containsExactly("OUTBOX_REDIS_URL");
     }
 
     @Test
@@ -100,12 +85,6 @@ class RedisTransportFactoryTest {
 
         assertThatThrownBy(() -> s.router().destination(message("Customer"))).isInstanceOf(OutboxException.class)
                 .hasMessageContaining("no route");
-    }
-
-    @Test
-    void rejectsAMissingUrl() {
-        assertThatThrownBy(() -> settings()).isInstanceOf(OutboxException.class)
-                .hasMessageStartingWith("OUTBOX_REDIS_URL is required");
     }
 
     @Test
