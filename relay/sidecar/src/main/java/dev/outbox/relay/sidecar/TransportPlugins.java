@@ -1,6 +1,11 @@
 package dev.outbox.relay.sidecar;
 
 import dev.outbox.core.OutboxException;
+import dev.outbox.relay.config.ConfigModel;
+import dev.outbox.relay.config.ConfigValues;
+import dev.outbox.relay.spi.OutboxMessage;
+import dev.outbox.relay.spi.SendResult;
+import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportFactory;
 import java.io.IOException;
 import java.net.MalformedURLException;
@@ -12,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -54,7 +60,7 @@ final class TransportPlugins {
                 // The loader also sees its parent's providers; keep only the folder's own.
                 ServiceLoader.load(TransportFactory.class, loader).stream()
                         .filter(p -> p.type().getClassLoader() == loader)
-                        .forEach(p -> found.add(p.get()));
+                        .forEach(p -> found.add(new Isolated(p.get(), loader)));
             }
         } catch (IOException e) {
             throw new OutboxException("cannot read the transports folder " + directory + " (" + e + ")", e);
@@ -64,7 +70,8 @@ final class TransportPlugins {
 
     /** Where {@code factory} was loaded from: {@code transports/<folder>} or {@code class path}. */
     static String origin(TransportFactory factory) {
-        String loader = factory.getClass().getClassLoader().getName();
+        ClassLoader own = factory instanceof Isolated isolated ? isolated.loader : factory.getClass().getClassLoader();
+        String loader = own.getName();
         return loader != null && loader.startsWith(LOADER_PREFIX)
                 ? DIRECTORY + "/" + loader.substring(LOADER_PREFIX.length()) : "class path";
     }
@@ -90,6 +97,67 @@ final class TransportPlugins {
             return Files.isRegularFile(source) ? source.resolveSibling(DIRECTORY) : null;
         } catch (URISyntaxException | SecurityException | NullPointerException e) {
             return null;
+        }
+    }
+
+    /**
+     * A transport of a folder, run with its folder's class loader as the thread's context class
+     * loader: clients find their own classes by name through it (Kafka's producer resolves its
+     * configured classes so, and its I/O thread inherits the loader from the thread that creates
+     * it), which the sidecar's own class loader cannot see.
+     */
+    private static final class Isolated implements TransportFactory {
+        private final TransportFactory factory;
+        private final ClassLoader loader;
+
+        Isolated(TransportFactory factory, ClassLoader loader) {
+            this.factory = factory;
+            this.loader = loader;
+        }
+
+        @Override
+        public String name() {
+            return factory.name();
+        }
+
+        @Override
+        public ConfigModel config() {
+            return factory.config();
+        }
+
+        @Override
+        public Transport create(ConfigValues values) {
+            Transport transport = within(loader, () -> factory.create(values));
+            return new Transport() {
+                @Override
+                public List<SendResult> send(List<OutboxMessage> batch) {
+                    return within(loader, () -> transport.send(batch));
+                }
+
+                @Override
+                public void close() {
+                    within(loader, () -> {
+                        transport.close();
+                        return null;
+                    });
+                }
+
+                @Override
+                public String toString() {
+                    return transport.toString();
+                }
+            };
+        }
+
+        private static <T> T within(ClassLoader loader, Supplier<T> action) {
+            Thread thread = Thread.currentThread();
+            ClassLoader before = thread.getContextClassLoader();
+            thread.setContextClassLoader(loader);
+            try {
+                return action.get();
+            } finally {
+                thread.setContextClassLoader(before);
+            }
         }
     }
 }
