@@ -6,11 +6,10 @@ import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
-import dev.outbox.relay.config.ConfigValues;
 import dev.outbox.relay.config.Durations;
 import dev.outbox.relay.config.Redaction;
 import dev.outbox.relay.transport.CloudEvent;
-import dev.outbox.relay.transport.Router;
+import dev.outbox.relay.transport.TransportBuilder;
 import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonReader;
@@ -513,70 +512,44 @@ public final class HttpTransport implements Transport {
      *         .secrets("whsec_…").build();
      * }</pre>
      */
-    public static final class Builder {
-        private final ConfigValues.Builder values = ConfigValues.builder(WebhookSettings.MODEL);
-
+    public static final class Builder extends TransportBuilder<Builder> {
         private Builder() {
+            super(WebhookSettings.MODEL, WebhookSettings.ROUTE_DEFAULT);
         }
 
         /** Where events go unless a route says otherwise: an absolute http:// or https:// URL. */
         public Builder url(String url) {
-            values.set(WebhookSettings.URL, url);
-            return this;
+            return set(WebhookSettings.URL, url);
         }
 
         /** {@code whsec_<base64>} signing secrets, separated by commas or blanks; unset: not signed. */
         public Builder secrets(String secrets) {
-            values.set(WebhookSettings.SECRETS, secrets);
-            return this;
+            return set(WebhookSettings.SECRETS, secrets);
         }
 
         /** Static headers {@code Name: value; Name2: value2} added to every request. */
         public Builder headers(String headers) {
-            values.set(WebhookSettings.HEADERS, headers);
-            return this;
+            return set(WebhookSettings.HEADERS, headers);
         }
 
         /** Longest wait for one response, 1ms to 1h; default 10s. */
         public Builder timeout(Duration timeout) {
-            values.set(WebhookSettings.TIMEOUT, timeout);
-            return this;
+            return set(WebhookSettings.TIMEOUT, timeout);
         }
 
         /** Longest wait for a connection, 1ms to 1h; default 5s. */
         public Builder connectTimeout(Duration connectTimeout) {
-            values.set(WebhookSettings.CONNECT_TIMEOUT, connectTimeout);
-            return this;
+            return set(WebhookSettings.CONNECT_TIMEOUT, connectTimeout);
         }
 
         /** {@code true}: one request per URL with a CloudEvents JSON batch; default false. */
         public Builder batch(boolean batch) {
-            values.set(WebhookSettings.BATCH, batch);
-            return this;
+            return set(WebhookSettings.BATCH, batch);
         }
 
         /** Most requests in flight at once, 1 to 1024; default 32. */
         public Builder maxConcurrency(int maxConcurrency) {
-            values.set(WebhookSettings.MAX_CONCURRENCY, maxConcurrency);
-            return this;
-        }
-
-        /** {@code AggregateType=url} or {@code AggregateType/EventType=url} pairs, comma-separated. */
-        public Builder routes(String routes) {
-            values.set(Router.ROUTES, routes);
-            return this;
-        }
-
-        /** The URL template of events without a route ({@code ${aggregatetype}}, {@code ${type}}); default the URL. */
-        public Builder routeDefault(String template) {
-            values.set(WebhookSettings.ROUTE_DEFAULT, template);
-            return this;
-        }
-
-        /** The CloudEvents {@code source}; default {@code /outbox}. */
-        public Builder cloudEventsSource(String source) {
-            values.set(CloudEvent.SOURCE, source);
-            return this;
+            return set(WebhookSettings.MAX_CONCURRENCY, maxConcurrency);
         }
 
         /**
@@ -584,6 +557,7 @@ public final class HttpTransport implements Transport {
          *
          * @throws OutboxException if no URL is given or a route is not an http(s) URL
          */
+        @Override
         public Transport build() {
             return new HttpTransport(WebhookSettings.from(values.build()), Clock.systemUTC());
         }

@@ -12,6 +12,7 @@ import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.transport.CloudEvent;
 import dev.outbox.relay.transport.Router;
+import dev.outbox.relay.transport.TransportBuilder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -406,46 +407,39 @@ public final class KafkaTransport implements Transport {
      * the factory does, without connecting. Not thread-safe; each {@code build()} creates a new
      * transport, which the caller closes.
      */
-    public static final class Builder {
-        private final ConfigValues.Builder values = ConfigValues.builder(KafkaSettings.MODEL);
-
+    public static final class Builder extends TransportBuilder<Builder> {
         private Builder() {
+            super(KafkaSettings.MODEL, KafkaSettings.ROUTE_DEFAULT);
         }
 
         /** The brokers to connect to, as {@code host:port[,host:port…]} (required). */
         public Builder bootstrapServers(String servers) {
-            values.set(KafkaSettings.BOOTSTRAP_SERVERS, servers);
-            return this;
+            return set(KafkaSettings.BOOTSTRAP_SERVERS, servers);
         }
 
         /** The producer's {@code client.id} (default {@code outbox-relay}); the admin client adds {@code -admin}. */
         public Builder clientId(String clientId) {
-            values.set(KafkaSettings.CLIENT_ID, clientId);
-            return this;
+            return set(KafkaSettings.CLIENT_ID, clientId);
         }
 
         /** {@code none} (default), {@code gzip}, {@code snappy}, {@code lz4} or {@code zstd}. */
         public Builder compression(String codec) {
-            values.set(KafkaSettings.COMPRESSION, codec);
-            return this;
+            return set(KafkaSettings.COMPRESSION, codec);
         }
 
         /** The producer's {@code max.request.size} in bytes (default 1048576): larger records fail permanently. */
         public Builder maxRequestSize(int bytes) {
-            values.set(KafkaSettings.MAX_REQUEST_SIZE, bytes);
-            return this;
+            return set(KafkaSettings.MAX_REQUEST_SIZE, bytes);
         }
 
         /** Longest wait for a batch's acknowledgements (default 25s), 1s to 10m; below the relay's send timeout. */
         public Builder ackTimeout(Duration timeout) {
-            values.set(KafkaSettings.ACK_TIMEOUT, timeout);
-            return this;
+            return set(KafkaSettings.ACK_TIMEOUT, timeout);
         }
 
         /** Longest wait for a topic's metadata (default 5s), 100ms to 5m. */
         public Builder maxBlock(Duration timeout) {
-            values.set(KafkaSettings.MAX_BLOCK, timeout);
-            return this;
+            return set(KafkaSettings.MAX_BLOCK, timeout);
         }
 
         /**
@@ -453,26 +447,7 @@ public final class KafkaTransport implements Transport {
          * {@link #build()}; its values are treated as secrets.
          */
         public Builder propertiesFile(Path file) {
-            values.set(KafkaSettings.PROPERTIES_FILE, file == null ? null : file.toString());
-            return this;
-        }
-
-        /** Event → topic: comma-separated {@code Type=topic} or {@code Type/EventType=topic} pairs (aggregate type). */
-        public Builder routes(String routes) {
-            values.set(Router.ROUTES, routes);
-            return this;
-        }
-
-        /** Topic of events without a route (default {@code ${aggregatetype}}); empty for none. */
-        public Builder routeDefault(String template) {
-            values.set(KafkaSettings.ROUTE_DEFAULT, template);
-            return this;
-        }
-
-        /** The CloudEvents {@code source} of the events (default {@code /outbox}). */
-        public Builder cloudEventsSource(String source) {
-            values.set(CloudEvent.SOURCE, source);
-            return this;
+            return set(KafkaSettings.PROPERTIES_FILE, file == null ? null : file.toString());
         }
 
         /**
@@ -480,6 +455,7 @@ public final class KafkaTransport implements Transport {
          * @throws OutboxException naming the property if a required setting is missing, the
          *         properties file is invalid or the Kafka client rejects the configuration
          */
+        @Override
         public Transport build() {
             return create(values.build(), Naming.PROPERTY);
         }

@@ -1,7 +1,6 @@
 package dev.outbox.relay.transport.nats;
 
 import dev.outbox.core.OutboxException;
-import dev.outbox.relay.config.ConfigValues;
 import dev.outbox.relay.config.Redaction;
 import dev.outbox.relay.spi.Acks;
 import dev.outbox.relay.spi.OutboxMessage;
@@ -9,7 +8,7 @@ import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.transport.CloudEvent;
-import dev.outbox.relay.transport.Router;
+import dev.outbox.relay.transport.TransportBuilder;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.ErrorListener;
@@ -112,58 +111,36 @@ public final class NatsTransport implements Transport {
      * does: it tries to connect once, and a server not reachable yet is retried by the first batch.
      * <pre>Transport t = NatsTransport.builder().url("nats://127.0.0.1:4222").routes("Order=orders").build();</pre>
      */
-    public static final class Builder {
-        private final ConfigValues.Builder values = ConfigValues.builder(NatsSettings.MODEL);
-
+    public static final class Builder extends TransportBuilder<Builder> {
         private Builder() {
+            super(NatsSettings.MODEL, NatsSettings.ROUTE_DEFAULT);
         }
 
         /** See {@link NatsSettings#URL}: comma-separated server URLs. */
         public Builder url(String urls) {
-            values.set(NatsSettings.URL, urls);
-            return this;
+            return set(NatsSettings.URL, urls);
         }
 
         /** See {@link NatsSettings#CREDENTIALS_FILE}. */
         public Builder credentialsFile(Path file) {
-            values.set(NatsSettings.CREDENTIALS_FILE, file == null ? null : file.toString());
-            return this;
+            return set(NatsSettings.CREDENTIALS_FILE, file == null ? null : file.toString());
         }
 
         /** See {@link NatsSettings#TOKEN}. */
         public Builder token(String token) {
-            values.set(NatsSettings.TOKEN, token);
-            return this;
+            return set(NatsSettings.TOKEN, token);
         }
 
         /** See {@link NatsSettings#ACK_TIMEOUT}. */
         public Builder ackTimeout(Duration timeout) {
-            values.set(NatsSettings.ACK_TIMEOUT, timeout);
-            return this;
-        }
-
-        /** See {@link Router#ROUTES}: the subject of an event. */
-        public Builder routes(String routes) {
-            values.set(Router.ROUTES, routes);
-            return this;
-        }
-
-        /** See {@link NatsSettings#ROUTE_DEFAULT}: the subject of events without a route. */
-        public Builder routeDefault(String template) {
-            values.set(NatsSettings.ROUTE_DEFAULT, template);
-            return this;
-        }
-
-        /** See {@link CloudEvent#SOURCE}. */
-        public Builder cloudEventsSource(String source) {
-            values.set(CloudEvent.SOURCE, source);
-            return this;
+            return set(NatsSettings.ACK_TIMEOUT, timeout);
         }
 
         /**
          * @throws OutboxException if the server URL is missing (naming {@code nats.url}) or the
          *         credentials file cannot be read
          */
+        @Override
         public Transport build() {
             return start(NatsSettings.from(values.build()));
         }

@@ -8,15 +8,13 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
 import com.rabbitmq.client.impl.ForgivingExceptionHandler;
 import dev.outbox.core.OutboxException;
-import dev.outbox.relay.config.ConfigValues;
 import dev.outbox.relay.config.Redaction;
 import dev.outbox.relay.internal.LogFields;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
-import dev.outbox.relay.transport.CloudEvent;
-import dev.outbox.relay.transport.Router;
+import dev.outbox.relay.transport.TransportBuilder;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
@@ -527,58 +525,36 @@ public final class RabbitMqTransport implements Transport {
      * <pre>Transport t = RabbitMqTransport.builder().uri("amqp://app:secret@rabbit:5672/orders")
      *         .routes("Order=orders").build();</pre>
      */
-    public static final class Builder {
-        private final ConfigValues.Builder values = ConfigValues.builder(RabbitMqSettings.MODEL);
-
+    public static final class Builder extends TransportBuilder<Builder> {
         private Builder() {
+            super(RabbitMqSettings.MODEL, RabbitMqSettings.ROUTE_DEFAULT);
         }
 
         /** See {@link RabbitMqSettings#URI}: {@code amqp://user:password@host:5672/vhost} or {@code amqps://…}. */
         public Builder uri(String uri) {
-            values.set(RabbitMqSettings.URI, uri);
-            return this;
-        }
-
-        /** See {@link Router#ROUTES}: the exchange of an event. */
-        public Builder routes(String routes) {
-            values.set(Router.ROUTES, routes);
-            return this;
-        }
-
-        /** See {@link RabbitMqSettings#ROUTE_DEFAULT}: the exchange of events without a route. */
-        public Builder routeDefault(String template) {
-            values.set(RabbitMqSettings.ROUTE_DEFAULT, template);
-            return this;
+            return set(RabbitMqSettings.URI, uri);
         }
 
         /** See {@link RabbitMqSettings#ROUTING_KEY}. */
         public Builder routingKey(String template) {
-            values.set(RabbitMqSettings.ROUTING_KEY, template);
-            return this;
+            return set(RabbitMqSettings.ROUTING_KEY, template);
         }
 
         /** See {@link RabbitMqSettings#CONFIRM_TIMEOUT}. */
         public Builder confirmTimeout(Duration timeout) {
-            values.set(RabbitMqSettings.CONFIRM_TIMEOUT, timeout);
-            return this;
+            return set(RabbitMqSettings.CONFIRM_TIMEOUT, timeout);
         }
 
         /** See {@link RabbitMqSettings#DECLARE_EXCHANGE}. */
         public Builder declareExchange(boolean declare) {
-            values.set(RabbitMqSettings.DECLARE_EXCHANGE, declare);
-            return this;
-        }
-
-        /** See {@link CloudEvent#SOURCE}. */
-        public Builder cloudEventsSource(String source) {
-            values.set(CloudEvent.SOURCE, source);
-            return this;
+            return set(RabbitMqSettings.DECLARE_EXCHANGE, declare);
         }
 
         /**
          * @throws OutboxException if the URI is missing, naming {@code rabbitmq.uri}, or if the
          *         client rejects it
          */
+        @Override
         public Transport build() {
             return new RabbitMqTransport(RabbitMqSettings.from(values.build()));
         }

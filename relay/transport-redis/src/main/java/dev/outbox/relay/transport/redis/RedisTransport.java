@@ -8,7 +8,7 @@ import dev.outbox.relay.spi.TransportException;
 import dev.outbox.relay.config.ConfigValues;
 import dev.outbox.relay.config.Redaction;
 import dev.outbox.relay.transport.CloudEvent;
-import dev.outbox.relay.transport.Router;
+import dev.outbox.relay.transport.TransportBuilder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -292,52 +292,29 @@ public final class RedisTransport implements Transport {
      * Transport redis = RedisTransport.builder().url("redis://127.0.0.1:6379").routes("Order=orders").build();
      * }</pre>
      */
-    public static final class Builder {
-        private final ConfigValues.Builder values = ConfigValues.builder(RedisSettings.MODEL);
-
+    public static final class Builder extends TransportBuilder<Builder> {
         private Builder() {
+            super(RedisSettings.MODEL, RedisSettings.ROUTE_DEFAULT);
         }
 
         /** Required: {@code redis://[user:password@]host[:port][/db]}, {@code rediss://…} for TLS. */
         public Builder url(String url) {
-            values.set(RedisSettings.URL, url);
-            return this;
+            return set(RedisSettings.URL, url);
         }
 
         /** Put before the destination to form the stream key; default empty. */
         public Builder keyPrefix(String keyPrefix) {
-            values.set(RedisSettings.KEY_PREFIX, keyPrefix);
-            return this;
+            return set(RedisSettings.KEY_PREFIX, keyPrefix);
         }
 
         /** Cap each stream at about this many entries (1 or more); default: no trimming. */
         public Builder maxLen(int maxLen) {
-            values.set(RedisSettings.MAXLEN, maxLen);
-            return this;
+            return set(RedisSettings.MAXLEN, maxLen);
         }
 
         /** Connect and read timeout, 1ms to 10m; default 5s. */
         public Builder timeout(Duration timeout) {
-            values.set(RedisSettings.TIMEOUT, timeout);
-            return this;
-        }
-
-        /** {@code AggregateType=stream} or {@code AggregateType/EventType=stream} pairs, comma-separated. */
-        public Builder routes(String routes) {
-            values.set(Router.ROUTES, routes);
-            return this;
-        }
-
-        /** The stream of events without a route; default {@code ${aggregatetype}}, empty for none. */
-        public Builder routeDefault(String template) {
-            values.set(RedisSettings.ROUTE_DEFAULT, template);
-            return this;
-        }
-
-        /** The CloudEvents {@code source}; default {@code /outbox}. */
-        public Builder cloudEventsSource(String source) {
-            values.set(CloudEvent.SOURCE, source);
-            return this;
+            return set(RedisSettings.TIMEOUT, timeout);
         }
 
         /**
@@ -345,6 +322,7 @@ public final class RedisTransport implements Transport {
          *
          * @throws dev.outbox.core.OutboxException if the URL was not set
          */
+        @Override
         public Transport build() {
             return create(values.build());
         }
