@@ -1,8 +1,9 @@
-package dev.outbox.relay.sidecar;
+package dev.outbox.relay.distribution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.outbox.relay.sidecar.Main;
 import dev.outbox.relay.testing.RelayDatabase;
 import dev.outbox.testing.Await;
 import dev.outbox.testing.TestDatabase;
