@@ -99,6 +99,17 @@ public class DistributionIT {
                 .isEqualTo(name.equals(transport)));
     }
 
+    @org.junit.jupiter.api.Test
+    void aKeyOfAnotherTransportFolderIsAConflictNamedAsSuch(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("sidecar.log");
+        Process sidecar = start(Map.of("OUTBOX_TRANSPORT", "rabbitmq", "OUTBOX_RABBITMQ_URI", "amqp://127.0.0.1:1",
+                "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"), dir.resolve("classes.log"), log);
+        assertThat(sidecar.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(sidecar.exitValue()).as(Files.readString(log)).isEqualTo(3);
+        assertThat(Files.readString(log)).contains("configuration error: OUTBOX_KAFKA_BOOTSTRAP_SERVERS belongs to"
+                + " transport kafka, which conflicts with OUTBOX_TRANSPORT=rabbitmq");
+    }
+
     private Process start(Map<String, String> env, Path classes, Path log) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-Xlog:class+load=info:file=" + classes,

@@ -2,6 +2,7 @@ package dev.outbox.relay.sidecar;
 
 import static dev.outbox.relay.config.Setting.between;
 
+import dev.outbox.core.OutboxException;
 import dev.outbox.relay.RelayConfig;
 import dev.outbox.relay.config.ConfigModel;
 import dev.outbox.relay.config.ConfigReader;
@@ -306,7 +307,12 @@ public final class SidecarConfig {
             }
             List<ConfigModel> models = new ArrayList<>(List.of(MODEL, RelayConfig.MODEL));
             if (transport != null) {
-                models.add(transport.config());
+                try {
+                    models.add(transport.config());
+                } catch (OutboxException e) { // a transport folder that cannot be loaded
+                    problems.add(TRANSPORT.env() + "=" + transport.name() + ": " + e.getMessage());
+                    transport = null;
+                }
             }
             for (ConfigModel model : models) {
                 secretValues.addAll(ConfigReader.secrets(model, values));
@@ -354,16 +360,21 @@ public final class SidecarConfig {
         private void checkKeys(Set<String> present, List<ConfigModel> models) {
             Set<String> known = new TreeSet<>();
             models.forEach(m -> known.addAll(m.keys()));
+            List<String> unknown = present.stream().filter(k -> !known.contains(k)).toList();
+            if (unknown.isEmpty()) {
+                return; // the usual case: no other transport's settings need loading
+            }
             Map<String, String> owners = new TreeMap<>();
             for (TransportFactory other : installed.values()) {
                 if (other != transport) {
-                    other.config().keys().forEach(k -> owners.putIfAbsent(k, other.name()));
+                    try {
+                        other.config().keys().forEach(k -> owners.putIfAbsent(k, other.name()));
+                    } catch (OutboxException e) {
+                        // a broken folder of a transport not selected: its keys stay unknown
+                    }
                 }
             }
-            for (String key : present) {
-                if (known.contains(key)) {
-                    continue;
-                }
+            for (String key : unknown) {
                 String owner = owners.get(key);
                 if (owner != null) {
                     if (transport != null) {

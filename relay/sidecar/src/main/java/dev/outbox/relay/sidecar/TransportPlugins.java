@@ -8,7 +8,6 @@ import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportFactory;
 import java.io.IOException;
-import java.net.MalformedURLException;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -23,15 +22,14 @@ import java.util.stream.Stream;
 /**
  * Finds the transports the sidecar can run: those on its class path ({@code log}, or a custom
  * one added with {@code -cp}) and one per folder of the distribution's {@code transports/}
- * directory beside {@code relay.jar}, as Kafka Connect's plugin path does. Each folder gets a
- * class loader of its own (parent: the sidecar's), so transports never see each other's client
- * libraries, and a client's classes load only when its transport is selected and created.
+ * directory beside {@code relay.jar}, as Kafka Connect's plugin path does. A folder is named
+ * after its transport; its jars are opened only when that transport's settings or the transport
+ * itself are needed (normally: the selected one), in a class loader of its own whose parent is
+ * the sidecar's, so transports never see each other's client libraries.
  */
 final class TransportPlugins {
     /** The folder beside relay.jar that holds one folder of jars per transport. */
     static final String DIRECTORY = "transports";
-    /** Names each folder's class loader, so that {@link #origin} can tell where a transport came from. */
-    private static final String LOADER_PREFIX = "transport-";
 
     private TransportPlugins() {
     }
@@ -42,10 +40,10 @@ final class TransportPlugins {
     }
 
     /**
-     * The transports on the class path, then those of {@code directory}'s subfolders (by name).
+     * The transports on the class path, then one per subfolder of {@code directory} (by name).
      *
      * @param directory a folder of transport folders, or {@code null}
-     * @throws OutboxException if a folder cannot be read
+     * @throws OutboxException if the folder cannot be listed
      */
     static List<TransportFactory> installed(Path directory) {
         List<TransportFactory> found = new ArrayList<>();
@@ -54,14 +52,7 @@ final class TransportPlugins {
             return found;
         }
         try (Stream<Path> folders = Files.list(directory)) {
-            for (Path folder : folders.filter(Files::isDirectory).sorted().toList()) {
-                ClassLoader loader = new URLClassLoader(LOADER_PREFIX + folder.getFileName(), jars(folder),
-                        TransportPlugins.class.getClassLoader());
-                // The loader also sees its parent's providers; keep only the folder's own.
-                ServiceLoader.load(TransportFactory.class, loader).stream()
-                        .filter(p -> p.type().getClassLoader() == loader)
-                        .forEach(p -> found.add(new Isolated(p.get(), loader)));
-            }
+            folders.filter(Files::isDirectory).sorted().map(Folder::new).forEach(found::add);
         } catch (IOException e) {
             throw new OutboxException("cannot read the transports folder " + directory + " (" + e + ")", e);
         }
@@ -70,24 +61,7 @@ final class TransportPlugins {
 
     /** Where {@code factory} was loaded from: {@code transports/<folder>} or {@code class path}. */
     static String origin(TransportFactory factory) {
-        ClassLoader own = factory instanceof Isolated isolated ? isolated.loader : factory.getClass().getClassLoader();
-        String loader = own.getName();
-        return loader != null && loader.startsWith(LOADER_PREFIX)
-                ? DIRECTORY + "/" + loader.substring(LOADER_PREFIX.length()) : "class path";
-    }
-
-    private static URL[] jars(Path folder) throws IOException {
-        try (Stream<Path> files = Files.list(folder)) {
-            List<URL> urls = new ArrayList<>();
-            for (Path jar : files.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted().toList()) {
-                try {
-                    urls.add(jar.toUri().toURL());
-                } catch (MalformedURLException e) {
-                    throw new IOException(e);
-                }
-            }
-            return urls.toArray(URL[]::new);
-        }
+        return factory instanceof Folder folder ? DIRECTORY + "/" + folder.name() : "class path";
     }
 
     /** {@code transports/} beside the jar this class was loaded from (relay.jar), or {@code null} when run from classes. */
@@ -101,42 +75,43 @@ final class TransportPlugins {
     }
 
     /**
-     * A transport of a folder, run with its folder's class loader as the thread's context class
-     * loader: clients find their own classes by name through it (Kafka's producer resolves its
-     * configured classes so, and its I/O thread inherits the loader from the thread that creates
-     * it), which the sidecar's own class loader cannot see.
+     * The transport of one folder, loaded on first use. It runs with the folder's class loader
+     * as the thread's context class loader: clients find their own classes by name through it
+     * (Kafka's producer resolves its configured classes so, and its I/O thread inherits the
+     * loader from the thread that creates it), which the sidecar's own class loader cannot see.
      */
-    private static final class Isolated implements TransportFactory {
-        private final TransportFactory factory;
-        private final ClassLoader loader;
+    private static final class Folder implements TransportFactory {
+        private final Path folder;
+        private URLClassLoader loader;
+        private TransportFactory factory;
 
-        Isolated(TransportFactory factory, ClassLoader loader) {
-            this.factory = factory;
-            this.loader = loader;
+        Folder(Path folder) {
+            this.folder = folder;
         }
 
         @Override
         public String name() {
-            return factory.name();
+            return folder.getFileName().toString();
         }
 
         @Override
         public ConfigModel config() {
-            return factory.config();
+            return factory().config();
         }
 
         @Override
         public Transport create(ConfigValues values) {
-            Transport transport = within(loader, () -> factory.create(values));
+            TransportFactory own = factory();
+            Transport transport = within(() -> own.create(values));
             return new Transport() {
                 @Override
                 public List<SendResult> send(List<OutboxMessage> batch) {
-                    return within(loader, () -> transport.send(batch));
+                    return within(() -> transport.send(batch));
                 }
 
                 @Override
                 public void close() {
-                    within(loader, () -> {
+                    within(() -> {
                         transport.close();
                         return null;
                     });
@@ -149,7 +124,24 @@ final class TransportPlugins {
             };
         }
 
-        private static <T> T within(ClassLoader loader, Supplier<T> action) {
+        /** The folder's one factory, whose name must be the folder's. */
+        private synchronized TransportFactory factory() {
+            if (factory == null) {
+                loader = new URLClassLoader("transport-" + name(), jars(), TransportPlugins.class.getClassLoader());
+                // The loader also sees its parent's providers; keep only the folder's own.
+                List<TransportFactory> own = ServiceLoader.load(TransportFactory.class, loader).stream()
+                        .filter(p -> p.type().getClassLoader() == loader).map(ServiceLoader.Provider::get).toList();
+                if (own.size() != 1 || !own.get(0).name().equals(name())) {
+                    throw new OutboxException(DIRECTORY + "/" + name() + " must hold the jars of exactly one transport,"
+                            + " named like the folder (found: " + own.stream().map(TransportFactory::name).toList()
+                            + "); each jar lists its factory in META-INF/services/" + TransportFactory.class.getName());
+                }
+                factory = own.get(0);
+            }
+            return factory;
+        }
+
+        private <T> T within(Supplier<T> action) {
             Thread thread = Thread.currentThread();
             ClassLoader before = thread.getContextClassLoader();
             thread.setContextClassLoader(loader);
@@ -157,6 +149,18 @@ final class TransportPlugins {
                 return action.get();
             } finally {
                 thread.setContextClassLoader(before);
+            }
+        }
+
+        private URL[] jars() {
+            try (Stream<Path> files = Files.list(folder)) {
+                List<URL> urls = new ArrayList<>();
+                for (Path jar : files.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted().toList()) {
+                    urls.add(jar.toUri().toURL());
+                }
+                return urls.toArray(URL[]::new);
+            } catch (IOException e) {
+                throw new OutboxException("cannot read the transport folder " + folder + " (" + e + ")", e);
             }
         }
     }
