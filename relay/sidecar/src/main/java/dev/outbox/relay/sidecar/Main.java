@@ -75,11 +75,12 @@ public final class Main implements Callable<Integer> {
         CommandLine commandLine = new CommandLine(new Main(), new Factory(context));
         commandLine.setOut(new PrintWriter(context.out(), true, Charset.defaultCharset()));
         commandLine.setErr(new PrintWriter(context.err(), true, Charset.defaultCharset()));
-        // The key list comes from the declarations (sidecar, relay, each installed transport).
-        commandLine.getSubcommands().get("run").getCommandSpec().usageMessage().footer(
-                "%nConfiguration (environment variables; the same keys in the --config file; env wins;"
-                        + " unknown OUTBOX_* keys are errors; durations: 500ms, 10s, 5m, 2h, 7d or PT10S):%n"
-                        + SidecarConfig.help(context.transports()).replace("%", "%%"));
+        // The key list comes from the declarations (sidecar, relay, each installed transport); it
+        // is rendered only when help is shown, so that a plain start opens no transport folder.
+        commandLine.getSubcommands().get("run").getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER,
+                help -> String.format("%nConfiguration (environment variables; the same keys in the --config file; env"
+                        + " wins; unknown OUTBOX_* keys are errors; durations: 500ms, 10s, 5m, 2h, 7d or PT10S):%n")
+                        + SidecarConfig.help(context.transports()));
         return commandLine.execute(args);
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.spi.Transport;
+import dev.outbox.relay.RelayConfig;
 import dev.outbox.relay.config.ConfigModel;
 import dev.outbox.relay.config.ConfigValues;
 import dev.outbox.relay.config.Redaction;
@@ -349,6 +350,20 @@ class SidecarConfigTest {
         assertThat(run(Map.of(), "--help")).isEqualTo(Main.EXIT_OK);
 
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("Exit codes:", "3   invalid configuration");
+    }
+
+    @Test
+    void runHelpListsEveryDeclaredKeyWithItsDescriptionAndDefault() {
+        assertThat(run(Map.of(), "run", "--help")).isEqualTo(Main.EXIT_OK);
+
+        String help = out.toString(StandardCharsets.UTF_8);
+        for (ConfigModel model : List.of(SidecarConfig.MODEL, RelayConfig.MODEL, KAFKA.config())) {
+            for (Setting<?> s : model.settings()) {
+                assertThat(help).as("run --help shows %s", s.env()).contains(s.env() + " ");
+            }
+        }
+        assertThat(help).contains("transport kafka:", "OUTBOX_KAFKA_SASL_PASSWORD", "[secret; or OUTBOX_KAFKA_SASL_PASSWORD_FILE]",
+                "OUTBOX_BATCH_SIZE", "(default 500)", RelayConfig.BATCH_SIZE.description());
     }
 
     private void assertConfigurationError(Map<String, String> env, String expected) {
