@@ -11,7 +11,7 @@
  * {@link dev.outbox.chaos.NatsServer} (both {@link dev.outbox.chaos.ServerProcess}es), {@link dev.outbox.chaos.KafkaBroker},
  * {@link dev.outbox.chaos.RabbitNode}, {@link dev.outbox.chaos.WebhookReceiver}: private services;
  * each {@link dev.outbox.chaos.Broker} has a reader built on the broker's own client;
- * <li>{@code dev.outbox.testing.StallingProxy} (outbox-core's test-jar, shared with the relay's
+ * <li>{@code dev.outbox.testing.StallingProxy} (outbox-test-support, shared with the relay's
  * transport tests): the proxy that stalls a broker;
  * <li>{@link dev.outbox.chaos.Workload}: plain-SQL writer (the sql/README.md contract INSERT);
  * <li>{@link dev.outbox.chaos.Run}: one scenario's database, relays, faults and final count;
