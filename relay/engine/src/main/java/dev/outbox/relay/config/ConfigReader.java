@@ -48,8 +48,7 @@ public final class ConfigReader {
         }
         if (problems.size() > before) {
             // Rules would compare against values that were rejected; missing ones are still worth saying.
-            problems.addAll(ConfigValues.missing(model, values, Naming.ENVIRONMENT).stream()
-                    .filter(p -> given.stream().noneMatch(s -> p.startsWith(s.env() + " "))).toList());
+            problems.addAll(ConfigValues.missing(model, given, Naming.ENVIRONMENT));
             return Optional.empty();
         }
         problems.addAll(ConfigValues.problems(model, values, Naming.ENVIRONMENT));

@@ -2,6 +2,7 @@ package dev.outbox.relay.config;
 
 import dev.outbox.core.OutboxException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,11 +80,11 @@ public final class ConfigValues {
         return model.name() + shown();
     }
 
-    /** Problems of required settings left unset, named as {@code naming} says. */
-    static List<String> missing(ConfigModel model, Map<Setting<?>, Object> values, Naming naming) {
+    /** Problems of required settings not {@code given}, named as {@code naming} says. */
+    static List<String> missing(ConfigModel model, Collection<Setting<?>> given, Naming naming) {
         List<String> problems = new ArrayList<>();
         for (Setting<?> s : model.settings()) {
-            if (s.required() && !values.containsKey(s)) {
+            if (s.required() && !given.contains(s)) {
                 problems.add(s.name(naming) + " is required: " + s.description());
             }
         }
@@ -92,7 +93,7 @@ public final class ConfigValues {
 
     /** Problems of required settings left unset and, if none, of the model's rules, named as {@code naming} says. */
     static List<String> problems(ConfigModel model, Map<Setting<?>, Object> values, Naming naming) {
-        List<String> problems = missing(model, values, naming);
+        List<String> problems = missing(model, values.keySet(), naming);
         if (problems.isEmpty()) {
             ConfigValues candidate = new ConfigValues(model, values);
             for (Rule rule : model.rules()) {
