@@ -286,8 +286,8 @@ public final class Setting<T> {
 
         /** Text matching {@code pattern} in full; {@code rule} says what that means, e.g. "1 to 40 characters of A-Z…". */
         public Builder<T> matching(Pattern pattern, String rule) {
-            return check(v -> pattern.matcher(String.valueOf(v)).matches() ? null
-                    : "must be " + rule + " (was \"" + v + "\")");
+            return check(Check.described(rule, v -> pattern.matcher(String.valueOf(v)).matches() ? null
+                    : "must be " + rule + " (was \"" + v + "\")"));
         }
 
         /** Not blank. */
