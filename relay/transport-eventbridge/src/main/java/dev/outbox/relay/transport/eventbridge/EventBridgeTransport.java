@@ -184,8 +184,9 @@ public final class EventBridgeTransport implements Transport {
             refusedRequest(bus, request, batch, results, outage, e);
             return;
         } catch (SdkException e) {
-            outage.cause = TransportException.outage(settings.address() + " did not answer PutEvents for bus " + bus
-                    + ": " + Redaction.urls(e.getMessage()), Redaction.copy(e, Redaction::urls));
+            // No answer: unreachable, reset, timed out, interrupted, or no credentials to sign with.
+            outage.cause = TransportException.outage("PutEvents for bus " + bus + " got no answer from "
+                    + settings.address() + ": " + Redaction.urls(e.getMessage()), Redaction.copy(e, Redaction::urls));
             fail(request, batch, results, outage.cause);
             return;
         }

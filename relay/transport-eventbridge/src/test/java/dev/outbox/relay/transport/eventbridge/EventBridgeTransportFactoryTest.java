@@ -91,7 +91,7 @@ class EventBridgeTransportFactoryTest {
                 "OUTBOX_EVENTBRIDGE_REGION", "us-east-1", "OUTBOX_EVENTBRIDGE_TIMEOUT", "2s"))) {
             assertThatThrownBy(() -> transport.send(List.of(message("Order", "{}"), message("Customer", "{}"))))
                     .isInstanceOfSatisfying(TransportException.class, e -> assertThat(e.outage()).isTrue())
-                    .hasMessageContaining("127.0.0.1:1").hasMessageContaining("did not answer");
+                    .hasMessageContaining("127.0.0.1:1").hasMessageContaining("got no answer");
         }
     }
 
