@@ -220,7 +220,7 @@ public final class EventBridgeTransport implements Transport {
         if (code != null && CREDENTIAL_CODES.contains(code)) {
             outage.cause = TransportException.outage(message + " (check the credentials of the SDK's chain)", cause);
             fail(request, batch, results, outage.cause);
-        } else if (e.isThrottlingException() || e.statusCode() >= 500 || RETRYABLE_CODES.contains(code)) {
+        } else if (e.isThrottlingException() || e.statusCode() >= 500 || code != null && RETRYABLE_CODES.contains(code)) {
             fail(request, batch, results, TransportException.retryable(message, cause));
         } else if (request.size() == 1) {
             fail(request, batch, results, TransportException.permanent(message, cause));
