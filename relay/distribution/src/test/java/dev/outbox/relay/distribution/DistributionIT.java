@@ -15,6 +15,7 @@ import io.nats.client.Nats;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +35,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import redis.clients.jedis.RedisClient;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 
 /**
  * The distribution as operators run it: {@code java -jar relay.jar run}, configured only by
@@ -47,7 +53,8 @@ public class DistributionIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
     /** Package prefixes of every transport's client, to prove that only the selected one is loaded. */
     private static final Map<String, String> CLIENTS = Map.of("kafka", "org.apache.kafka.", "rabbitmq",
-            "com.rabbitmq.", "nats", "io.nats.", "redis", "redis.clients.");
+            "com.rabbitmq.", "nats", "io.nats.", "redis", "redis.clients.", "eventbridge",
+            "software.amazon.awssdk.services.eventbridge.");
 
     @RegisterExtension
     final RelayDatabase fixture = new RelayDatabase();
@@ -61,7 +68,7 @@ public class DistributionIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"log", "kafka", "rabbitmq", "nats", "redis", "http"})
+    @ValueSource(strings = {"log", "kafka", "rabbitmq", "nats", "redis", "http", "eventbridge"})
     void eachTransportRunsFromItsOwnFolderConfiguredOnlyByEnvironmentVariables(String transport, @TempDir Path dir)
             throws Exception {
         assertThat(RELAY_JAR).as("the distribution is built by the package phase").exists();
@@ -170,6 +177,19 @@ public class DistributionIT {
                         "OUTBOX_WEBHOOK_SECRETS", "whsec_" + java.util.Base64.getEncoder()
                                 .encodeToString("distribution-test-secret".getBytes(StandardCharsets.UTF_8)));
             }
+            case "eventbridge" -> {
+                String endpoint = required("OUTBOX_TEST_AWS_ENDPOINT", "bash .ci/emulators.sh start");
+                try (EventBridgeClient events = eventBridge(endpoint)) {
+                    events.createEventBus(b -> b.name(destination));
+                }
+                cleanups.add(() -> {
+                    try (EventBridgeClient events = eventBridge(endpoint)) {
+                        events.deleteEventBus(b -> b.name(destination));
+                    }
+                });
+                yield Map.of("OUTBOX_EVENTBRIDGE_ENDPOINT", endpoint, "OUTBOX_EVENTBRIDGE_REGION", "us-east-1",
+                        "AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", "test");
+            }
             default -> throw new IllegalArgumentException(transport);
         };
     }
@@ -206,6 +226,13 @@ public class DistributionIT {
                 // not created by this test
             }
         }
+    }
+
+    /** A client of moto's EventBridge, with moto's dummy credentials. */
+    private static EventBridgeClient eventBridge(String endpoint) {
+        return EventBridgeClient.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
     }
 
     private static String required(String key, String how) {
