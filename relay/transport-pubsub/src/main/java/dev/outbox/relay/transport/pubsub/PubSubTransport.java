@@ -3,6 +3,7 @@ package dev.outbox.relay.transport.pubsub;
 import com.google.api.core.ApiFuture;
 import com.google.api.core.ApiFutureCallback;
 import com.google.api.core.ApiFutures;
+import com.google.api.gax.batching.BatchingSettings;
 import com.google.api.gax.core.FixedExecutorProvider;
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.GrpcTransportChannel;
@@ -98,6 +99,7 @@ public final class PubSubTransport implements Transport {
     /** The emulator's channel, shared by every publisher; {@code null} for Google's endpoint. */
     private final ManagedChannel channel;
     private final ScheduledExecutorService executor;
+    private final BatchingSettings batching;
     private final Map<String, Publisher> publishers = new ConcurrentHashMap<>();
     /** Ordering keys (per topic) the client paused after a failed publish: resumed when the relay retries them. */
     private final Set<TopicKey> paused = ConcurrentHashMap.newKeySet();
@@ -107,8 +109,9 @@ public final class PubSubTransport implements Transport {
     private record TopicKey(String topic, String key) {
     }
 
-    private PubSubTransport(PubSubSettings settings) {
+    private PubSubTransport(PubSubSettings settings, BatchingSettings batching) {
         this.settings = settings;
+        this.batching = batching;
         this.channel = settings.endpoint() == null ? null
                 : ManagedChannelBuilder.forTarget(settings.endpoint()).usePlaintext().build();
         AtomicInteger threads = new AtomicInteger();
@@ -137,7 +140,12 @@ public final class PubSubTransport implements Transport {
      * @param naming how messages name the settings: as the user wrote them
      */
     static PubSubTransport create(ConfigValues values, Naming naming) {
-        return new PubSubTransport(PubSubSettings.from(values, naming));
+        return create(values, naming, PubSubSettings.BATCHING);
+    }
+
+    /** With other batching than {@link PubSubSettings#BATCHING}: for measuring the choice. */
+    static PubSubTransport create(ConfigValues values, Naming naming, BatchingSettings batching) {
+        return new PubSubTransport(PubSubSettings.from(values, naming), batching);
     }
 
     @Override
@@ -299,7 +307,7 @@ public final class PubSubTransport implements Transport {
         }
         Publisher.Builder builder = Publisher.newBuilder(topic)
                 .setEnableMessageOrdering(true)
-                .setBatchingSettings(PubSubSettings.BATCHING)
+                .setBatchingSettings(batching)
                 .setRetrySettings(settings.retrySettings())
                 .setExecutorProvider(FixedExecutorProvider.create(executor));
         if (channel != null) {
