@@ -54,7 +54,7 @@ public class DistributionIT {
     /** Package prefixes of every transport's client, to prove that only the selected one is loaded. */
     private static final Map<String, String> CLIENTS = Map.of("kafka", "org.apache.kafka.", "rabbitmq",
             "com.rabbitmq.", "nats", "io.nats.", "redis", "redis.clients.", "eventbridge",
-            "software.amazon.awssdk.services.eventbridge.");
+            "software.amazon.awssdk.services.eventbridge.", "pubsub", "com.google.cloud.pubsub.");
 
     @RegisterExtension
     final RelayDatabase fixture = new RelayDatabase();
@@ -68,7 +68,7 @@ public class DistributionIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"log", "kafka", "rabbitmq", "nats", "redis", "http", "eventbridge"})
+    @ValueSource(strings = {"log", "kafka", "rabbitmq", "nats", "redis", "http", "eventbridge", "pubsub"})
     void eachTransportRunsFromItsOwnFolderConfiguredOnlyByEnvironmentVariables(String transport, @TempDir Path dir)
             throws Exception {
         assertThat(RELAY_JAR).as("the distribution is built by the package phase").exists();
@@ -189,6 +189,19 @@ public class DistributionIT {
                 });
                 yield Map.of("OUTBOX_EVENTBRIDGE_ENDPOINT", endpoint, "OUTBOX_EVENTBRIDGE_REGION", "us-east-1",
                         "AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", "test");
+            }
+            case "pubsub" -> {
+                String emulator = required("OUTBOX_TEST_PUBSUB_EMULATOR_HOST", "bash .ci/emulators.sh start");
+                // The emulator's REST face: enough to create and delete a topic without a gRPC client here.
+                URI topic = URI.create("http://" + emulator + "/v1/projects/outbox-test/topics/" + destination);
+                java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+                var created = http.send(java.net.http.HttpRequest.newBuilder(topic)
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+                cleanups.add(() -> http.sendAsync(java.net.http.HttpRequest.newBuilder(topic).DELETE().build(),
+                        java.net.http.HttpResponse.BodyHandlers.discarding()).join());
+                yield Map.of("OUTBOX_PUBSUB_PROJECT", "outbox-test", "OUTBOX_PUBSUB_ENDPOINT", emulator);
             }
             default -> throw new IllegalArgumentException(transport);
         };

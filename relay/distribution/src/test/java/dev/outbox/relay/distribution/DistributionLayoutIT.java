@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * {@code -Dreadme.update=true} (see {@link ReadmeConfigurationTest}).
  */
 class DistributionLayoutIT {
-    static final List<String> TRANSPORTS = List.of("kafka", "rabbitmq", "nats", "redis", "http", "eventbridge");
+    static final List<String> TRANSPORTS = List.of("kafka", "rabbitmq", "nats", "redis", "http", "eventbridge", "pubsub");
     private static final Path DIST = DistributionIT.RELAY_JAR.getParent();
     private static final Pattern BLOCK = Pattern.compile("(<!-- footprint -->\\n)(.*?)(<!-- /footprint -->)", Pattern.DOTALL);
 
