@@ -40,6 +40,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * The distribution as operators run it: {@code java -jar relay.jar run}, configured only by
@@ -54,7 +55,8 @@ public class DistributionIT {
     /** Package prefixes of every transport's client, to prove that only the selected one is loaded. */
     private static final Map<String, String> CLIENTS = Map.of("kafka", "org.apache.kafka.", "rabbitmq",
             "com.rabbitmq.", "nats", "io.nats.", "redis", "redis.clients.", "eventbridge",
-            "software.amazon.awssdk.services.eventbridge.", "pubsub", "com.google.cloud.pubsub.");
+            "software.amazon.awssdk.services.eventbridge.", "pubsub", "com.google.cloud.pubsub.", "sqs",
+            "software.amazon.awssdk.services.sqs.");
 
     @RegisterExtension
     final RelayDatabase fixture = new RelayDatabase();
@@ -68,7 +70,7 @@ public class DistributionIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"log", "kafka", "rabbitmq", "nats", "redis", "http", "eventbridge", "pubsub"})
+    @ValueSource(strings = {"log", "kafka", "rabbitmq", "nats", "redis", "http", "eventbridge", "pubsub", "sqs"})
     void eachTransportRunsFromItsOwnFolderConfiguredOnlyByEnvironmentVariables(String transport, @TempDir Path dir)
             throws Exception {
         assertThat(RELAY_JAR).as("the distribution is built by the package phase").exists();
@@ -142,6 +144,13 @@ public class DistributionIT {
                 try (Admin admin = Admin.create(p)) {
                     admin.createTopics(List.of(new NewTopic(destination, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
                 }
+                cleanups.add(() -> {
+                    try (Admin admin = Admin.create(p)) {
+                        admin.deleteTopics(List.of(destination)).all().get(60, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("cannot delete topic " + destination, e);
+                    }
+                });
                 yield Map.of("OUTBOX_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
             }
             case "rabbitmq" -> {
@@ -161,9 +170,24 @@ public class DistributionIT {
                     c.jetStreamManagement().addStream(StreamConfiguration.builder().name(destination)
                             .subjects(destination).storageType(StorageType.Memory).build());
                 }
+                cleanups.add(() -> {
+                    try (io.nats.client.Connection c = Nats.connect(url)) {
+                        c.jetStreamManagement().deleteStream(destination);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("cannot delete stream " + destination, e);
+                    }
+                });
                 yield Map.of("OUTBOX_NATS_URL", url);
             }
-            case "redis" -> Map.of("OUTBOX_REDIS_URL", required("OUTBOX_TEST_REDIS_URL", ".ci/services.sh"));
+            case "redis" -> {
+                String url = required("OUTBOX_TEST_REDIS_URL", ".ci/services.sh");
+                cleanups.add(() -> {
+                    try (RedisClient client = RedisClient.create(url)) {
+                        client.del(destination);
+                    }
+                });
+                yield Map.of("OUTBOX_REDIS_URL", url);
+            }
             case "http" -> {
                 HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
                 server.createContext("/", exchange -> {
@@ -203,6 +227,20 @@ public class DistributionIT {
                         java.net.http.HttpResponse.BodyHandlers.discarding()).join());
                 yield Map.of("OUTBOX_PUBSUB_PROJECT", "outbox-test", "OUTBOX_PUBSUB_ENDPOINT", emulator);
             }
+            case "sqs" -> {
+                String endpoint = required("OUTBOX_TEST_AWS_ENDPOINT", "bash .ci/emulators.sh start");
+                String queue;
+                try (SqsClient sqs = sqs(endpoint)) {
+                    queue = sqs.createQueue(b -> b.queueName(destination)).queueUrl();
+                }
+                cleanups.add(() -> {
+                    try (SqsClient sqs = sqs(endpoint)) {
+                        sqs.deleteQueue(b -> b.queueUrl(queue));
+                    }
+                });
+                yield Map.of("OUTBOX_SQS_ENDPOINT", endpoint, "OUTBOX_SQS_REGION", "us-east-1",
+                        "AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", "test");
+            }
             default -> throw new IllegalArgumentException(transport);
         };
     }
@@ -210,35 +248,16 @@ public class DistributionIT {
     private final List<Runnable> cleanups = new java.util.ArrayList<>();
 
     @org.junit.jupiter.api.AfterEach
-    @SuppressWarnings("try") // jnats' Connection.close() declares InterruptedException
-    void cleanUp() throws Exception {
+    void cleanUp() {
         cleanups.forEach(Runnable::run);
-        String redis = System.getenv("OUTBOX_TEST_REDIS_URL");
-        if (redis != null) {
-            try (RedisClient client = RedisClient.create(redis)) {
-                client.del(destination);
-            }
-        }
-        String nats = System.getenv("OUTBOX_TEST_NATS_URL");
-        if (nats != null) {
-            try (io.nats.client.Connection c = Nats.connect(nats)) {
-                try {
-                    c.jetStreamManagement().deleteStream(destination);
-                } catch (io.nats.client.JetStreamApiException e) {
-                    // not created by this test
-                }
-            }
-        }
-        String kafka = System.getenv("OUTBOX_TEST_KAFKA_BOOTSTRAP");
-        if (kafka != null) {
-            Properties p = new Properties();
-            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
-            try (Admin admin = Admin.create(p)) {
-                admin.deleteTopics(List.of(destination)).all().get(60, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException e) {
-                // not created by this test
-            }
-        }
+    }
+
+
+    /** A client of moto's SQS, with moto's dummy credentials. */
+    private static SqsClient sqs(String endpoint) {
+        return SqsClient.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
     }
 
     /** A client of moto's EventBridge, with moto's dummy credentials. */

@@ -39,7 +39,8 @@ class TransportFactoryContractTest {
                     "OUTBOX_WEBHOOK_HEADERS", "Authorization: Bearer " + MARKER),
             "eventbridge", Map.of("OUTBOX_EVENTBRIDGE_ENDPOINT", "http://127.0.0.1:1", "OUTBOX_EVENTBRIDGE_REGION",
                     "us-east-1"),
-            "pubsub", Map.of("OUTBOX_PUBSUB_PROJECT", "outbox-test", "OUTBOX_PUBSUB_ENDPOINT", "127.0.0.1:1"));
+            "pubsub", Map.of("OUTBOX_PUBSUB_PROJECT", "outbox-test", "OUTBOX_PUBSUB_ENDPOINT", "127.0.0.1:1"),
+            "sqs", Map.of("OUTBOX_SQS_ENDPOINT", "http://127.0.0.1:1", "OUTBOX_SQS_REGION", "us-east-1"));
 
     /** The keys whose values are credentials (or carry them, as a URL's user info does). */
     private static final Map<String, Set<String>> SECRET_KEYS = Map.of(
@@ -49,10 +50,11 @@ class TransportFactoryContractTest {
             "redis", Set.of("OUTBOX_REDIS_URL"),
             "http", Set.of("OUTBOX_WEBHOOK_URL", "OUTBOX_WEBHOOK_SECRETS", "OUTBOX_WEBHOOK_HEADERS"),
             "eventbridge", Set.of(), // credentials come from the AWS SDK's chain, never from a key
-            "pubsub", Set.of()); // credentials: Application Default Credentials, never a key
+            "pubsub", Set.of(), // credentials: Application Default Credentials, never a key
+            "sqs", Set.of()); // credentials come from the AWS SDK's chain, never from a key
 
     @ParameterizedTest
-    @ValueSource(strings = {"kafka", "rabbitmq", "nats", "redis", "http", "eventbridge", "pubsub"})
+    @ValueSource(strings = {"kafka", "rabbitmq", "nats", "redis", "http", "eventbridge", "pubsub", "sqs"})
     void isFoundByItsNameAndDeclaresEveryKeyCompletely(String name) {
         ConfigModel model = factory(name).config();
         assertThat(model.name()).isEqualTo(name);
@@ -71,7 +73,7 @@ class TransportFactoryContractTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"kafka", "rabbitmq", "nats", "redis", "http", "eventbridge", "pubsub"})
+    @ValueSource(strings = {"kafka", "rabbitmq", "nats", "redis", "http", "eventbridge", "pubsub", "sqs"})
     void reportsEveryMissingRequiredKeyByName(String name) {
         ConfigModel model = factory(name).config();
         List<String> problems = new ArrayList<>();
@@ -86,7 +88,7 @@ class TransportFactoryContractTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"kafka", "rabbitmq", "nats", "redis", "http", "eventbridge", "pubsub"})
+    @ValueSource(strings = {"kafka", "rabbitmq", "nats", "redis", "http", "eventbridge", "pubsub", "sqs"})
     void neverShowsASecretAndCreatesItsTransportWithoutABroker(String name) throws Exception {
         TransportFactory factory = factory(name);
         ConfigValues values = ConfigReader.require(factory.config(), MINIMAL.get(name));
