@@ -4,6 +4,7 @@ import static dev.outbox.relay.testing.Outages.assertStallsBeforeAndDuringABatch
 import static dev.outbox.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outbox.testing.ClosingProxy;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
@@ -101,7 +102,7 @@ class EventBridgeTransportIT extends TransportContract {
 
     @Override
     protected Map<String, String> config(String aggregateType) {
-        return Map.of("OUTBOX_EVENTBRIDGE_ENDPOINT", proxy.url(), "OUTBOX_EVENTBRIDGE_REGION", REGION,
+        return Map.of("OUTBOX_EVENTBRIDGE_ENDPOINT", "http://" + proxy.address(), "OUTBOX_EVENTBRIDGE_REGION", REGION,
                 "OUTBOX_EVENTBRIDGE_TIMEOUT", "10s", "OUTBOX_ROUTE_DEFAULT", "${aggregatetype}");
     }
 

@@ -4,6 +4,7 @@ import static dev.outbox.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outbox.testing.ClosingProxy;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
@@ -27,14 +28,14 @@ import org.junit.jupiter.api.Test;
  * e.g. {@code 127.0.0.1:8085} from {@code bash .ci/emulators.sh start}, project
  * {@code outbox-test}), read back by Google's own subscriber on a subscription with message
  * ordering enabled; plus what is particular to Pub/Sub. The transport reaches the emulator
- * through a {@link ClosableProxy}: "stopping the server" closes the proxy (connections reset,
+ * through a {@link ClosingProxy}: "stopping the server" closes the proxy (connections reset,
  * new ones refused), since the emulator is shared.
  */
 class PubSubTransportIT extends TransportContract {
     private final List<Received> messages = Collections.synchronizedList(new ArrayList<>());
     private final List<Transport> transports = new ArrayList<>();
     private Emulator emulator;
-    private ClosableProxy proxy;
+    private ClosingProxy proxy;
 
     @Override
     protected TransportFactory factory() {
@@ -49,9 +50,9 @@ class PubSubTransportIT extends TransportContract {
                 PubSubSettings.TIMEOUT.env(), "5s");
     }
 
-    private ClosableProxy proxy() {
+    private ClosingProxy proxy() {
         if (proxy == null) {
-            proxy = ClosableProxy.to(Emulator.host());
+            proxy = ClosingProxy.to(Emulator.host());
         }
         return proxy;
     }
@@ -91,7 +92,7 @@ class PubSubTransportIT extends TransportContract {
 
     @Override
     protected void startServer() {
-        proxy().reopen();
+        proxy().open();
     }
 
     @Override

@@ -6,6 +6,7 @@ import static dev.outbox.relay.testing.Outages.sendOrOutage;
 import static dev.outbox.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outbox.testing.ClosingProxy;
 import dev.outbox.core.OutboxEvent;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;

@@ -1,4 +1,4 @@
-package dev.outbox.relay.transport.pubsub;
+package dev.outbox.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,19 +12,20 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A TCP proxy on a fixed port of 127.0.0.1 in front of the shared Pub/Sub emulator, so that a test
- * can take "the server" away without stopping the emulator: {@link #close()} resets every
- * connection and stops listening (connections are refused, as by a stopped server), {@link #reopen()}
- * listens on the same port again.
+ * A TCP proxy on a fixed 127.0.0.1 port in front of the shared emulator, so that a test can take
+ * "the server" away without stopping the emulator other tests use: {@link #close()} resets every
+ * connection and stops listening (connection refused, as with a stopped server), {@link #open()}
+ * listens on the same port again. {@code StallingProxy} picks a new port each time, which a
+ * transport configured with the old address would not find.
  */
-final class ClosableProxy implements AutoCloseable {
+public final class ClosingProxy implements AutoCloseable {
     private final String targetHost;
     private final int targetPort;
     private final int port;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private volatile ServerSocket server;
 
-    private ClosableProxy(String targetHost, int targetPort) throws IOException {
+    private ClosingProxy(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
         ServerSocket first = listen(0);
@@ -32,46 +33,62 @@ final class ClosableProxy implements AutoCloseable {
         start(first);
     }
 
-    /** Starts a proxy to {@code hostPort}, forwarding. */
-    static ClosableProxy to(String hostPort) {
-        int colon = hostPort.lastIndexOf(':');
+    /** A proxy to {@code host:port}, listening. */
+    public static ClosingProxy to(String host, int port) {
         try {
-            return new ClosableProxy(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+            return new ClosingProxy(host, port);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    String address() {
+    /** A proxy to {@code host:port} given as one text, listening. */
+    public static ClosingProxy to(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        return to(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+
+    /** The port it listens on, the same across {@link #close()} and {@link #open()}. */
+    public int port() {
+        return port;
+    }
+
+    /** {@code 127.0.0.1:port}. */
+    public String address() {
         return "127.0.0.1:" + port;
     }
 
     /** Listens again on the same port. */
-    synchronized void reopen() {
-        if (server == null) {
-            try {
-                start(listen(port));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+    public synchronized void open() {
+        if (server != null) {
+            return;
+        }
+        try {
+            start(listen(port));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    /** Resets every connection and stops listening. */
+    /** Stops listening and resets every open connection. */
     @Override
     public synchronized void close() {
         ServerSocket s = server;
         server = null;
         if (s != null) {
-            closeQuietly(s);
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
         }
         for (Socket socket : sockets) {
             try {
                 socket.setSoLinger(true, 0); // RST, not FIN
+                socket.close();
             } catch (IOException ignored) {
-                // closing anyway
+                // already closed
             }
-            closeQuietly(socket);
         }
         sockets.clear();
     }
@@ -85,13 +102,13 @@ final class ClosableProxy implements AutoCloseable {
 
     private void start(ServerSocket s) {
         server = s;
-        Thread acceptor = new Thread(() -> accept(s), "closable-proxy-" + port);
+        Thread acceptor = new Thread(() -> accept(s), "closing-proxy-" + port);
         acceptor.setDaemon(true);
         acceptor.start();
     }
 
     private void accept(ServerSocket s) {
-        while (true) {
+        while (!s.isClosed()) {
             Socket client;
             try {
                 client = s.accept();
@@ -102,8 +119,8 @@ final class ClosableProxy implements AutoCloseable {
             try {
                 upstream.connect(new InetSocketAddress(targetHost, targetPort), 5_000);
             } catch (IOException e) {
-                closeQuietly(client);
-                closeQuietly(upstream);
+                quietly(client);
+                quietly(upstream);
                 continue;
             }
             sockets.add(client);
@@ -125,20 +142,19 @@ final class ClosableProxy implements AutoCloseable {
             } catch (IOException e) {
                 // a side closed or reset: close the other one as well
             } finally {
-                sockets.remove(from);
-                sockets.remove(to);
-                closeQuietly(from);
-                closeQuietly(to);
+                quietly(from);
+                quietly(to);
             }
-        }, "closable-proxy-" + port + "-pump");
+        }, "closing-proxy-" + port + "-pump");
         t.setDaemon(true);
         t.start();
     }
 
-    private static void closeQuietly(AutoCloseable c) {
+    private void quietly(Socket s) {
+        sockets.remove(s);
         try {
-            c.close();
-        } catch (Exception ignored) {
+            s.close();
+        } catch (IOException ignored) {
             // already closed
         }
     }
