@@ -69,7 +69,7 @@ public final class SidecarConfig {
             .secret().description("Database password, if not in the URL.").build();
     public static final Setting<String> TRANSPORT = Setting.text("sidecar.transport", "OUTBOX_TRANSPORT")
             .defaultValue(DEFAULT_TRANSPORT)
-            .description("Transport name (`log`, `kafka`, `rabbitmq`, `nats`, `redis`, `http` or your own); an unknown one is an error listing the installed ones.").build();
+            .description("Transport name (`log`, `kafka`, `rabbitmq`, `nats`, `redis`, `http`, `eventbridge`, `pubsub`, `sqs` or your own); an unknown one is an error listing the installed ones.").build();
     public static final Setting<Boolean> HTTP_ENABLED = Setting.bool("sidecar.httpEnabled", "OUTBOX_HTTP_ENABLED")
             .defaultValue(true).description("Serve `/health`, `/ready` and `/metrics`.").build();
     public static final Setting<String> HTTP_HOST = Setting.text("sidecar.httpHost", "OUTBOX_HTTP_HOST")
