@@ -24,7 +24,7 @@ public final class Redaction {
     private static final Pattern QUERY = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://[^\\s?#\"']*)\\?[^\\s#\"',]*");
     /** {@code password=…} and the like, as a JDBC URL or a connection string carries them. */
     private static final Pattern SECRET_PARAMETER = Pattern.compile(
-            "(?i)\\b((?:ssl)?password|passwd|pwd|sslkey|sslpassword)=[^&;\\s]*");
+            "(?i)\\b((?:ssl)?password|passwd|pwd|sslkey|sslpassword)=([^&;\\s]*)");
     /**
      * A password option as JAAS configurations ({@code sasl.jaas.config}) write it: blanks around
      * {@code =}, the value quoted (blanks inside) or not.
@@ -118,6 +118,18 @@ public final class Redaction {
      */
     public static String passwordOptions(String text) {
         return text == null ? null : PASSWORD_OPTION.matcher(text).replaceAll("$1" + MASK);
+    }
+
+    /** The values of the {@code password=}, {@code sslkey=}… parameters in {@code text} (a JDBC URL): to scrub them anywhere. */
+    public static List<String> parameterValues(String text) {
+        List<String> found = new ArrayList<>();
+        Matcher m = SECRET_PARAMETER.matcher(text);
+        while (m.find()) {
+            if (!m.group(2).isEmpty()) {
+                found.add(m.group(2));
+            }
+        }
+        return found;
     }
 
     /**

@@ -58,4 +58,11 @@ class RedactionTest {
         assertThat(Redaction.url("a@b")).isEqualTo("a@b");
         assertThat(Redaction.url(null)).isNull();
     }
+
+    @Test
+    void findsTheValuesOfPasswordParametersToScrubThemElsewhere() {
+        assertThat(Redaction.parameterValues("jdbc:postgresql://h/db?user=u&password=p%40ss&sslpassword=k3y&ssl=true"))
+                .containsExactly("p%40ss", "k3y");
+        assertThat(Redaction.parameterValues("jdbc:postgresql://h/db?password=&user=u")).isEmpty();
+    }
 }

@@ -319,10 +319,7 @@ public final class SidecarConfig {
             }
             String jdbcUrl = values.get(JDBC_URL.env());
             if (jdbcUrl != null) {
-                Matcher password = Pattern.compile("(?i)[?&;]password=([^&;]*)").matcher(jdbcUrl);
-                while (password.find()) {
-                    secretValues.add(password.group(1));
-                }
+                secretValues.addAll(Redaction.parameterValues(jdbcUrl));
             }
             checkKeys(values.keySet(), models);
             sidecar = read(MODEL, values);
