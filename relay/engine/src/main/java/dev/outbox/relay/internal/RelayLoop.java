@@ -293,7 +293,7 @@ public final class RelayLoop implements Runnable {
         List<EventStore.Failure> failures = new ArrayList<>();
         Set<String> heldBack = new HashSet<>();
         TransportException transportOutage = null;
-        for (List<OutboxMessage> wave : waves(claimed)) {
+        for (List<OutboxMessage> wave : transport.keepsOrderWithinBatch() ? List.of(claimed) : waves(claimed)) {
             List<OutboxMessage> sendable = new ArrayList<>(wave.size());
             for (OutboxMessage m : wave) {
                 if (!heldBack.contains(key(m))) {
@@ -311,6 +311,12 @@ public final class RelayLoop implements Runnable {
                 break;
             }
             for (OutboxMessage m : sendable) {
+                if (heldBack.contains(key(m))) {
+                    // An earlier event of its key in this call was not acknowledged. The destination
+                    // may have stored this one anyway, but marking it would put a gap behind it: it
+                    // stays unmarked and uncharged, and goes again after the earlier one (a duplicate).
+                    continue;
+                }
                 SendResult result = results.get(m.id());
                 if (result != null && result.isAcknowledged()) {
                     acknowledged.add(m.id());
@@ -386,7 +392,9 @@ public final class RelayLoop implements Runnable {
     /**
      * Splits a claimed batch (in write order) into waves holding at most one event per key: the
      * first event of every key, then the second, … A wave is sent only after the previous one was
-     * acknowledged, so an event never overtakes an earlier event of its key.
+     * acknowledged, so an event never overtakes an earlier event of its key. A transport that
+     * {@linkplain Transport#keepsOrderWithinBatch keeps order within a call} gets the whole batch
+     * as one wave instead.
      */
     static List<List<OutboxMessage>> waves(List<OutboxMessage> claimed) {
         List<List<OutboxMessage>> waves = new ArrayList<>();

@@ -12,9 +12,12 @@ import java.util.List;
  * sends it again. Return one {@link SendResult} per message; a message without a result counts
  * as a retryable failure.
  *
- * <p><b>Ordering.</b> A batch holds at most one event per ordering key, so a transport may send
- * the messages of a batch concurrently. The relay sends the next event of a key only after the
- * previous one was acknowledged.
+ * <p><b>Ordering.</b> By default a batch holds at most one event per ordering key, so a transport
+ * may send the messages of a batch concurrently; the relay sends the next event of a key only
+ * after the previous one was acknowledged (one round trip per event of a key). A transport whose
+ * destination stores the messages of one call in list order per key (one producer, one
+ * connection or channel, requests pipelined in order) says so with {@link #keepsOrderWithinBatch}
+ * and gets the whole claimed batch in one call, several events per key in write order.
  *
  * <p><b>Failures: outage or refusal.</b> When the destination cannot be reached or does not
  * answer, that is an outage of the destination, never the event's fault: the relay charges no
@@ -47,11 +50,26 @@ public interface Transport extends AutoCloseable {
     /**
      * Sends a batch and waits for the broker's acknowledgements.
      *
-     * @param batch one or more messages, at most one per ordering key
+     * @param batch one or more messages in write order; at most one per ordering key unless
+     *              {@link #keepsOrderWithinBatch} is true
      * @return one result per message
      * @throws TransportException if nothing of the batch could be sent (an outage: nothing is charged)
      */
     List<SendResult> send(List<OutboxMessage> batch);
+
+    /**
+     * Whether the destination stores the messages of one {@link #send} call in list order per
+     * ordering key: if message <i>b</i> follows <i>a</i> of the same key in the list, the
+     * destination never stores <i>b</i> before <i>a</i> (Kafka's idempotent producer with at most
+     * 5 requests in flight does, per partition; a pipeline on one connection does). A later
+     * message may still be stored when an earlier one of its key failed: the relay then marks
+     * nothing of that key after the failed one and sends those events again after it (duplicates).
+     * Return {@code false} (the default) when messages are sent concurrently on several
+     * connections or requests.
+     */
+    default boolean keepsOrderWithinBatch() {
+        return false;
+    }
 
     /**
      * Releases connections; called once, when the relay stops, possibly while a send that the

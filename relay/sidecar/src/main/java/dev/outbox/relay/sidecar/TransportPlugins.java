@@ -110,6 +110,11 @@ final class TransportPlugins {
                 }
 
                 @Override
+                public boolean keepsOrderWithinBatch() {
+                    return transport.keepsOrderWithinBatch();
+                }
+
+                @Override
                 public void close() {
                     within(() -> {
                         transport.close();

@@ -37,6 +37,7 @@ public final class SinkTransport implements Transport {
     private volatile Duration delay = Duration.ZERO;
     private volatile Duration delayPerEvent = Duration.ZERO;
     private volatile CountDownLatch hang;
+    private volatile boolean keepsOrder;
     private final AtomicInteger calls = new AtomicInteger();
     private Connection connection;
 
@@ -78,6 +79,20 @@ public final class SinkTransport implements Transport {
         return this;
     }
 
+    /**
+     * Declares {@link #keepsOrderWithinBatch}: the relay then hands over whole batches, several
+     * events per key. True to the sink: it writes a batch's rows one after the other, in order.
+     */
+    public SinkTransport keepingOrderWithinBatch() {
+        this.keepsOrder = true;
+        return this;
+    }
+
+    @Override
+    public boolean keepsOrderWithinBatch() {
+        return keepsOrder;
+    }
+
     public void release() {
         CountDownLatch latch = hang;
         hang = null;
@@ -86,6 +101,7 @@ public final class SinkTransport implements Transport {
         }
     }
 
+    /** How many times {@link #send} was called. */
     public int calls() {
         return calls.get();
     }

@@ -46,8 +46,8 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 /**
  * The {@code kafka} transport: publishes every event as one record with an idempotent producer
  * ({@code enable.idempotence=true}, {@code acks=all}, at most 5 requests in flight). Created by
- * {@link KafkaTransportFactory}; called by the relay with batches holding at most one event per
- * ordering key. Embedders build one with {@link #builder()}.
+ * {@link KafkaTransportFactory}; called by the relay with whole batches, several events per key in
+ * write order ({@link #keepsOrderWithinBatch}). Embedders build one with {@link #builder()}.
  *
  * <p><b>On the wire.</b> Topic = {@code Router.destination} (default {@code ${aggregatetype}});
  * key = the aggregate id (UTF-8), so all events of a key land in one partition, in order; value =
@@ -387,6 +387,16 @@ public final class KafkaTransport implements Transport {
      * Closes the producer, waiting at most {@link #CLOSE_TIMEOUT} for requests in flight, and the
      * admin client without waiting (its only requests are topic checks).
      */
+    /**
+     * Yes: records go to the producer in list order, and the idempotent producer (at most 5
+     * requests in flight, sequence numbers per partition) writes a partition's records in the order
+     * they were sent, retries included; a key's records share a partition.
+     */
+    @Override
+    public boolean keepsOrderWithinBatch() {
+        return true;
+    }
+
     @Override
     public void close() {
         closed = true;

@@ -45,8 +45,8 @@ import redis.clients.jedis.params.XAddParams;
  * Configure the server accordingly.
  *
  * <p><b>Efficiency.</b> A batch is one pipeline on one pooled connection: all {@code XADD}s are
- * written, then all replies read, one round trip per batch. The relay puts at most one event per
- * key in a batch, so entries of one key still reach a stream in write order.
+ * written, then all replies read, one round trip per batch. The relay hands over whole batches
+ * in write order ({@link #keepsOrderWithinBatch}), so a key's entries reach a stream in that order.
  *
  * <p><b>Failures.</b>
  * <ul>
@@ -244,6 +244,15 @@ public final class RedisTransport implements Transport {
     }
 
     /** Closes the pool's connections; returns promptly (no network wait beyond a socket close). */
+    /**
+     * Yes: the batch is one pipeline on one connection, and Redis runs a connection's commands in
+     * the order they arrive; a lost connection is not replayed (the pipeline fails).
+     */
+    @Override
+    public boolean keepsOrderWithinBatch() {
+        return true;
+    }
+
     @Override
     public void close() {
         client.close();
