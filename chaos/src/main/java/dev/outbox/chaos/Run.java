@@ -17,8 +17,13 @@ import java.util.Set;
  * {@link #finish} waits for the drain, stops the relays and counts.
  */
 final class Run implements AutoCloseable {
-    /** Events per claim (the relay's default): the duplicate target is one batch per fault. */
+    /** Events per claim (the relay's default). */
     static final int BATCH_SIZE = 500;
+    /**
+     * The duplicate target per fault: the relay's pipeline, one batch delivered and waiting for
+     * its mark and one in flight, is what a fault can leave unmarked.
+     */
+    static final int DUPLICATES_PER_FAULT = 2 * BATCH_SIZE;
     static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
 
     final Lab lab;
@@ -157,7 +162,7 @@ final class Run implements AutoCloseable {
         if (charged > 0) {
             notes.add(charged + " events charged an attempt");
         }
-        return new Row(name, broker.name(), faults.size(), counts, (long) faults.size() * BATCH_SIZE, List.copyOf(notes),
+        return new Row(name, broker.name(), faults.size(), counts, (long) faults.size() * DUPLICATES_PER_FAULT, List.copyOf(notes),
                 integrityFailed, null);
     }
 

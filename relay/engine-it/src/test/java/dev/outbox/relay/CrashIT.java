@@ -23,6 +23,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class CrashIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final int BATCH = 100;
+    /**
+     * What one crash may leave unmarked: the relay's pipeline holds a batch the transport
+     * delivered whose mark is pending, and the batch in flight.
+     */
+    private static final int IN_FLIGHT = 2 * BATCH;
     @RegisterExtension
     final RelayDatabase fixture = new RelayDatabase();
     private TestDatabase db;
@@ -63,7 +68,7 @@ class CrashIT {
         assertThat(received.keysOutOfOrder()).isEmpty();
         System.out.printf("kill -9 x3: %d events, %d duplicates%n", received.distinct(), received.duplicates());
         assertThat(received.duplicates()).as("duplicates bounded by what was in flight")
-                .isPositive().isLessThanOrEqualTo(3 * BATCH);
+                .isPositive().isLessThanOrEqualTo(3 * IN_FLIGHT);
     }
 
     @Test
@@ -89,7 +94,7 @@ class CrashIT {
         Events.Received received = Events.received(db);
         assertThat(received.distinct()).isEqualTo(3_000);
         assertThat(received.keysOutOfOrder()).isEmpty();
-        assertThat(received.duplicates()).isLessThanOrEqualTo(BATCH);
+        assertThat(received.duplicates()).isLessThanOrEqualTo(IN_FLIGHT);
     }
 
     @Test
@@ -109,7 +114,7 @@ class CrashIT {
         Events.Received received = Events.received(db);
         assertThat(received.distinct()).isEqualTo(3_000);
         assertThat(received.keysOutOfOrder()).isEmpty();
-        assertThat(received.duplicates()).isLessThanOrEqualTo(3 * BATCH);
+        assertThat(received.duplicates()).isLessThanOrEqualTo(3 * IN_FLIGHT);
     }
 
     @Test
@@ -125,7 +130,7 @@ class CrashIT {
         Events.Received received = Events.received(db);
         assertThat(received.distinct()).isEqualTo(2_000);
         assertThat(received.keysOutOfOrder()).isEmpty();
-        assertThat(received.duplicates()).isLessThanOrEqualTo(BATCH);
+        assertThat(received.duplicates()).isLessThanOrEqualTo(IN_FLIGHT);
     }
 
     private static RelayConfig fastConfig() {

@@ -40,6 +40,7 @@ public final class Relay implements AutoCloseable {
     private final Transport transport;
     private final Metrics metrics = new Metrics();
     private final ExecutorService transportExecutor;
+    private final ExecutorService dispatcher;
     private final RelayLoop loop;
     private final Thread thread;
     private boolean started;
@@ -53,7 +54,13 @@ public final class Relay implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.loop = new RelayLoop(b.dataSource, transport, config, b.clock, b.random, metrics, transportExecutor);
+        this.dispatcher = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "outbox-relay-dispatch-" + config.instanceName());
+            t.setDaemon(true);
+            return t;
+        });
+        this.loop = new RelayLoop(b.dataSource, transport, config, b.clock, b.random, metrics, transportExecutor,
+                dispatcher);
         this.thread = new Thread(loop, "outbox-relay-" + config.instanceName());
     }
 
@@ -126,6 +133,7 @@ public final class Relay implements AutoCloseable {
                 join(thread, deadline);
             }
         }
+        dispatcher.shutdownNow();
         transportExecutor.shutdownNow();
         transport.close();
     }

@@ -58,6 +58,7 @@ public final class EventStore {
                 + "   WHERE p.aggregatetype = e.aggregatetype AND p.aggregateid = e.aggregateid AND p.seq < e.seq"
                 + "   AND p.published_at IS NULL AND p.attempts > 0"
                 + "   AND (p.dead_at IS NOT NULL OR p.next_attempt_at > ?))"
+                + " AND e.id <> ALL(?)"
                 + " ORDER BY e.seq LIMIT ? FOR UPDATE OF e SKIP LOCKED";
         this.bodiesSql = "SELECT id, payload::text, headers::text FROM " + table + " WHERE id = ANY(?)";
         this.deleteOnPublish = deleteOnPublish;
@@ -99,11 +100,12 @@ public final class EventStore {
 
     /**
      * Claims deliverable events of the given slots in write order, locking their rows, until
-     * {@code limit} rows or {@code maxBytes} bytes of payload and headers (JSON text). Never
-     * loads more than {@code maxBytes} of bodies, whatever the table holds.
+     * {@code limit} rows or {@code maxBytes} bytes of payload and headers (JSON text), leaving
+     * out {@code skip} (events in flight: claimed before, not marked yet). Never loads more than
+     * {@code maxBytes} of bodies, whatever the table holds.
      */
-    public Claim claim(Connection c, Collection<Integer> slots, Instant now, int limit, long maxBytes)
-            throws SQLException {
+    public Claim claim(Connection c, Collection<Integer> slots, Instant now, int limit, long maxBytes,
+                       Collection<UUID> skip) throws SQLException {
         long inlineMax = maxBytes / limit; // so that all inline bodies together stay within maxBytes
         List<Row> rows = new ArrayList<>();
         List<UUID> later = new ArrayList<>();
@@ -115,7 +117,8 @@ public final class EventStore {
             Timestamp at = Timestamp.from(now);
             s.setTimestamp(4, at);
             s.setTimestamp(5, at);
-            s.setInt(6, limit);
+            s.setArray(6, c.createArrayOf("uuid", skip.toArray()));
+            s.setInt(7, limit);
             long total = 0;
             int seen = 0;
             boolean cut = false;

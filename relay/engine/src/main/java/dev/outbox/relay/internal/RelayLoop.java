@@ -35,12 +35,18 @@ import org.postgresql.PGConnection;
 
 /**
  * The relay's work loop, run by one thread: keep a database session, own a share of the slots,
- * and repeat claim → send → mark in one transaction on that session.
+ * and claim, send and mark batches, the database and the broker working at the same time: while
+ * the transport delivers batch <i>n</i> (on the dispatcher thread), this thread marks batch
+ * <i>n-1</i> and claims batch <i>n+1</i> in one transaction.
  *
- * <p>Claiming, sending and marking in one transaction on the session that holds the slot locks
- * is what makes delivery safe: a crash at any point rolls back to "not published" (the events
- * are sent again: duplicates, never loss), and a relay whose session ended can no longer mark
- * anything, so a slot's new owner is never overruled by the old one.
+ * <p>Claiming and marking on the session that holds the slot locks is what makes delivery safe:
+ * only this relay claims events of its slots, an event is marked only after the broker
+ * acknowledged it, and a crash at any point leaves the events in flight unmarked (they are sent
+ * again: duplicates, never loss, at most the two batches of the pipeline). A relay whose session
+ * ended can no longer mark anything, so a slot's new owner is never overruled by the old one,
+ * and before its slots change the relay waits for the batch in flight, so no event of a slot it
+ * gives up is still on its way. Per-key order: a batch is handed to the transport only after
+ * the one before it was delivered, without the keys of which something was not acknowledged.
  */
 public final class RelayLoop implements Runnable {
     private static final System.Logger LOG = System.getLogger("dev.outbox.relay");
@@ -63,6 +69,8 @@ public final class RelayLoop implements Runnable {
     private final Backoff transportBackoff;
     private final Metrics metrics;
     private final ExecutorService transportExecutor;
+    /** Runs {@link #deliver} (the transport calls of a batch) while this thread marks and claims. */
+    private final ExecutorService dispatcher;
     private final Object wakeUp = new Object();
 
     private volatile boolean running = true;
@@ -80,9 +88,14 @@ public final class RelayLoop implements Runnable {
     private Outage outage;
     private int consecutiveLoopFailures;
     private int claimLimit;
+    /** The batch the transport is delivering, or null. */
+    private InFlight inFlight;
+    /** Claimed, not handed to the transport yet: the batch after the one in flight. */
+    private List<OutboxMessage> next = List.of();
 
     public RelayLoop(DataSource dataSource, Transport transport, RelayConfig config, Clock clock,
-                     DoubleSupplier random, Metrics metrics, ExecutorService transportExecutor) {
+                     DoubleSupplier random, Metrics metrics, ExecutorService transportExecutor,
+                     ExecutorService dispatcher) {
         this.dataSource = dataSource;
         this.transport = transport;
         this.config = config;
@@ -97,6 +110,7 @@ public final class RelayLoop implements Runnable {
         this.transportBackoff = PollBackoff.transportPause(config.backoffCap(), random);
         this.metrics = metrics;
         this.transportExecutor = transportExecutor;
+        this.dispatcher = dispatcher;
         this.claimLimit = config.batchSize();
         long now = System.nanoTime(); // nanoTime may be negative: timers start from a reading
         this.nextRebalance = now;
@@ -148,7 +162,7 @@ public final class RelayLoop implements Runnable {
                         pause(Duration.ofNanos(pausedUntil - System.nanoTime()));
                         continue;
                     }
-                    Claimed claimed = slots.owned().isEmpty() ? Claimed.NONE : relayBatch();
+                    Claimed claimed = slots.owned().isEmpty() ? Claimed.NONE : relayRound();
                     consecutiveLoopFailures = 0;
                     if (state.phase() == Phase.FAILING) {
                         enter(Phase.RUNNING, null); // a whole round went through
@@ -164,6 +178,7 @@ public final class RelayLoop implements Runnable {
                 }
             }
         } finally {
+            finishInFlight();
             closeSession(true);
             enter(Phase.STOPPED, null);
         }
@@ -233,12 +248,14 @@ public final class RelayLoop implements Runnable {
         registry.publish(session, state); // only when the state changed: no round trip otherwise
         long now = System.nanoTime();
         if (now - nextRebalance >= 0) {
+            drain();
             Set<Integer> before = slots.owned();
             slots.rebalance(session);
             session.commit();
             nextRebalance = now + config.rebalanceInterval().toNanos();
             Set<Integer> after = slots.owned();
             if (!before.equals(after)) {
+                next = List.of(); // it may hold events of slots given up
                 LOG.log(Level.INFO, "relay slots changed {0}", LogFields.of(
                         "instance", config.instanceName(), "slots_owned", after.size()));
             }
@@ -270,30 +287,175 @@ public final class RelayLoop implements Runnable {
         }
     }
 
-    /** One claim → send → mark transaction. */
-    private Claimed relayBatch() throws SQLException {
+    /**
+     * One round of the pipeline: wait for the batch in flight, hand the next claimed batch to the
+     * transport, then mark the delivered one and claim the batch after it while the transport
+     * works. Starts the pipeline when nothing is in flight.
+     */
+    private Claimed relayRound() throws SQLException {
+        if (inFlight == null) {
+            if (next.isEmpty()) {
+                Claimed claimed = claimNext(List.of());
+                session.commit();
+                if (next.isEmpty()) {
+                    if (state.phase() == Phase.TRANSPORT_PAUSED) {
+                        enter(Phase.RUNNING, null); // the pause is over and nothing waits for the transport
+                    }
+                    return claimed;
+                }
+            }
+            handOver();
+            claimNext(inFlight.events()); // overlaps the delivery
+            session.commit();
+        }
+        return completeInFlight(true);
+    }
+
+    /**
+     * Waits for the batch in flight and marks it; with {@code continuing}, first hands the next
+     * claimed batch to the transport (without the keys that were not acknowledged) and claims the
+     * one after it in the marking transaction.
+     */
+    private Claimed completeInFlight(boolean continuing) throws SQLException {
+        InFlight delivered = inFlight;
+        inFlight = null;
+        Delivery delivery = await(delivered);
+        if (delivery == null) {
+            next = List.of();
+            return Claimed.NONE; // interrupted: stopping, nothing marked
+        }
+        if (delivery.outage() != null) {
+            next = List.of(); // not sent before the pause; claimed again after it
+        } else {
+            next = without(next, delivery.notAcknowledgedKeys());
+            if (continuing && !next.isEmpty()) {
+                handOver();
+            }
+        }
+        Instant now = clock.instant();
+        store.published(session, delivery.acknowledged(), now);
+        List<EventStore.Failure> failures = new ArrayList<>(delivery.refused().size());
+        for (Refusal r : delivery.refused()) {
+            failures.add(failure(r.event(), r.failure(), now));
+        }
+        store.failed(session, failures);
+        Claimed claimed = inFlight != null ? claimNext(inFlight.events()) : Claimed.NONE;
+        session.commit();
+
+        metrics.published.add(delivery.acknowledged().size());
+        metrics.failed.add(failures.size());
+        metrics.batchLatency(System.nanoTime() - delivered.started());
+        if (delivery.outage() != null) {
+            pauseTransport(delivery.outage(),
+                    delivered.events().size() - delivery.acknowledged().size() - failures.size());
+            return Claimed.NONE;
+        }
+        if (consecutivePauses > 0) {
+            LOG.log(Level.INFO, "transport resumed {0}", LogFields.of(
+                    "instance", config.instanceName(), "pauses", consecutivePauses));
+            consecutivePauses = 0;
+        }
+        sessionWorks(); // a batch claimed, sent and marked: whatever failed before works again
+        enter(Phase.RUNNING, null);
+        // A batch in flight: go straight on to it. Otherwise pace the next claim by the last one.
+        return inFlight != null || !next.isEmpty() ? Claimed.FULL : claimed;
+    }
+
+    /**
+     * Claims into {@link #next} the deliverable events after those in flight (which are not
+     * marked yet, so the claim must skip them). Does not commit.
+     */
+    private Claimed claimNext(List<OutboxMessage> inFlightEvents) throws SQLException {
         Instant now = clock.instant();
         int limit = claimLimit;
-        EventStore.Claim claim = store.claim(session, slots.owned(), now, limit, config.batchMaxBytes());
+        List<UUID> skip = new ArrayList<>(inFlightEvents.size());
+        for (OutboxMessage m : inFlightEvents) {
+            skip.add(m.id());
+        }
+        EventStore.Claim claim = store.claim(session, slots.owned(), now, limit, config.batchMaxBytes(), skip);
         adaptClaimLimit(claim, limit);
         if (claim.tooLarge() != null) {
             deadTooLarge(claim.tooLarge(), now);
             return Claimed.FULL;
         }
-        List<OutboxMessage> claimed = claim.events();
-        if (claimed.isEmpty()) {
-            session.commit();
-            if (state.phase() == Phase.TRANSPORT_PAUSED) {
-                enter(Phase.RUNNING, null); // the pause is over and nothing waits for the transport
-            }
-            return Claimed.NONE;
+        next = claim.events();
+        return next.isEmpty() ? Claimed.NONE : claim.full() ? Claimed.FULL : Claimed.SOME;
+    }
+
+    /** Hands {@link #next} to the dispatcher, which runs the transport calls while this thread goes on. */
+    private void handOver() {
+        List<OutboxMessage> batch = next;
+        next = List.of();
+        inFlight = new InFlight(batch, dispatcher.submit(() -> deliver(batch)), System.nanoTime());
+    }
+
+    /** The delivery of a batch in flight; {@code null} when this thread was interrupted (stopping). */
+    private Delivery await(InFlight batch) {
+        try {
+            return batch.delivery().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+            return null;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("delivering a batch failed: " + e.getCause(), e.getCause());
         }
-        long started = System.nanoTime();
-        List<UUID> acknowledged = new ArrayList<>(claimed.size());
-        List<EventStore.Failure> failures = new ArrayList<>();
+    }
+
+    /**
+     * Before the slots may change: the batch in flight is waited for and marked, so that no event
+     * of a slot this relay gives up is still on its way when another relay claims it.
+     */
+    private void drain() throws SQLException {
+        if (inFlight != null) {
+            completeInFlight(false);
+        }
+    }
+
+    /** On stopping: the batch in flight is marked if its session still works (else sent again later). */
+    private void finishInFlight() {
+        if (session == null) {
+            dropPipeline();
+            return;
+        }
+        try {
+            drain();
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "could not mark the batch in flight on stopping: " + e);
+        }
+        dropPipeline();
+    }
+
+    /** Drops the pipeline without marking anything: its events are claimed and sent again. */
+    private void dropPipeline() {
+        inFlight = null;
+        next = List.of();
+    }
+
+    private static List<OutboxMessage> without(List<OutboxMessage> batch, Set<String> keys) {
+        if (keys.isEmpty()) {
+            return batch;
+        }
+        List<OutboxMessage> rest = new ArrayList<>(batch.size());
+        for (OutboxMessage m : batch) {
+            if (!keys.contains(key(m))) {
+                rest.add(m);
+            }
+        }
+        return rest;
+    }
+
+    /**
+     * Sends a batch, on the dispatcher thread: in one call when the transport keeps order within
+     * a call, otherwise in waves of one event per key. Nothing of a key is acknowledged after one
+     * of its events that was not.
+     */
+    private Delivery deliver(List<OutboxMessage> batch) {
+        List<UUID> acknowledged = new ArrayList<>(batch.size());
+        List<Refusal> refused = new ArrayList<>();
         Set<String> heldBack = new HashSet<>();
-        TransportException transportOutage = null;
-        for (List<OutboxMessage> wave : transport.keepsOrderWithinBatch() ? List.of(claimed) : waves(claimed)) {
+        TransportException outage = null;
+        for (List<OutboxMessage> wave : transport.keepsOrderWithinBatch() ? List.of(batch) : waves(batch)) {
             List<OutboxMessage> sendable = new ArrayList<>(wave.size());
             for (OutboxMessage m : wave) {
                 if (!heldBack.contains(key(m))) {
@@ -307,7 +469,10 @@ public final class RelayLoop implements Runnable {
             try {
                 results = send(sendable);
             } catch (TransportException e) {
-                transportOutage = e; // thrown, or no answer in time: nothing of this wave is known to have arrived
+                outage = e; // thrown, or no answer in time: nothing of this wave is known to have arrived
+                for (OutboxMessage m : sendable) {
+                    heldBack.add(key(m));
+                }
                 break;
             }
             for (OutboxMessage m : sendable) {
@@ -326,31 +491,30 @@ public final class RelayLoop implements Runnable {
                         : TransportException.retryable("the transport returned no result for this event", null);
                 heldBack.add(key(m)); // later events of this key wait for this one
                 if (failure.outage()) {
-                    transportOutage = transportOutage != null ? transportOutage : failure; // not the event's fault: not charged
+                    outage = outage != null ? outage : failure; // not the event's fault: not charged
                 } else {
-                    failures.add(failure(m, failure, now));
+                    refused.add(new Refusal(m, failure));
                 }
             }
         }
-        store.published(session, acknowledged, clock.instant());
-        store.failed(session, failures);
-        session.commit();
+        return new Delivery(acknowledged, refused, heldBack, outage);
+    }
 
-        metrics.published.add(acknowledged.size());
-        metrics.failed.add(failures.size());
-        metrics.batchLatency(System.nanoTime() - started);
-        if (transportOutage != null) {
-            pauseTransport(transportOutage, claimed.size() - acknowledged.size() - failures.size());
-        } else {
-            if (consecutivePauses > 0) {
-                LOG.log(Level.INFO, "transport resumed {0}", LogFields.of(
-                        "instance", config.instanceName(), "pauses", consecutivePauses));
-                consecutivePauses = 0;
-            }
-            sessionWorks(); // a batch claimed, sent and marked: whatever failed before works again
-            enter(Phase.RUNNING, null);
-        }
-        return claim.full() ? Claimed.FULL : Claimed.SOME;
+    /** A batch handed to the dispatcher, and when. */
+    private record InFlight(List<OutboxMessage> events, Future<Delivery> delivery, long started) {
+    }
+
+    /**
+     * What the transport made of a batch: the events it acknowledged, those it refused, the keys
+     * of which something was not acknowledged (nothing later of those keys may go or be marked),
+     * and the outage that stopped it, if any.
+     */
+    private record Delivery(List<UUID> acknowledged, List<Refusal> refused, Set<String> notAcknowledgedKeys,
+                            TransportException outage) {
+    }
+
+    /** An event the destination refused: charged to it. */
+    private record Refusal(OutboxMessage event, TransportException failure) {
     }
 
     /**
@@ -484,6 +648,7 @@ public final class RelayLoop implements Runnable {
      * kept if it still works (and with it the slots), and the loop backs off, longer each time.
      */
     private void loopFailed(Throwable e) {
+        dropPipeline(); // unmarked: sent again
         Duration delay = pauseBackoff.delay(++consecutiveLoopFailures);
         enter(Phase.FAILING, e.toString());
         LOG.log(Level.ERROR, "relay loop failed, rolled back, retrying " + LogFields.of(
@@ -507,6 +672,7 @@ public final class RelayLoop implements Runnable {
      * last error, for {@code /ready}.
      */
     private void sessionLost(SQLException e) {
+        dropPipeline(); // never marked on another session
         connected = false;
         slots.lost();
         closeSession(false);
