@@ -12,6 +12,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -58,7 +59,7 @@ public final class EventStore {
                 + "   WHERE p.aggregatetype = e.aggregatetype AND p.aggregateid = e.aggregateid AND p.seq < e.seq"
                 + "   AND p.published_at IS NULL AND p.attempts > 0"
                 + "   AND (p.dead_at IS NOT NULL OR p.next_attempt_at > ?))"
-                + " AND e.id <> ALL(?)"
+                + " AND NOT (?::int8multirange @> e.seq)"
                 + " ORDER BY e.seq LIMIT ? FOR UPDATE OF e SKIP LOCKED";
         this.bodiesSql = "SELECT id, payload::text, headers::text FROM " + table + " WHERE id = ANY(?)";
         this.deleteOnPublish = deleteOnPublish;
@@ -101,11 +102,11 @@ public final class EventStore {
     /**
      * Claims deliverable events of the given slots in write order, locking their rows, until
      * {@code limit} rows or {@code maxBytes} bytes of payload and headers (JSON text), leaving
-     * out {@code skip} (events in flight: claimed before, not marked yet). Never loads more than
-     * {@code maxBytes} of bodies, whatever the table holds.
+     * out the events with the seqs in {@code skip} (in flight: claimed before, not marked yet).
+     * Never loads more than {@code maxBytes} of bodies, whatever the table holds.
      */
     public Claim claim(Connection c, Collection<Integer> slots, Instant now, int limit, long maxBytes,
-                       Collection<UUID> skip) throws SQLException {
+                       long[] skip) throws SQLException {
         long inlineMax = maxBytes / limit; // so that all inline bodies together stay within maxBytes
         List<Row> rows = new ArrayList<>();
         List<UUID> later = new ArrayList<>();
@@ -117,7 +118,7 @@ public final class EventStore {
             Timestamp at = Timestamp.from(now);
             s.setTimestamp(4, at);
             s.setTimestamp(5, at);
-            s.setArray(6, c.createArrayOf("uuid", skip.toArray()));
+            s.setString(6, multirange(skip));
             s.setInt(7, limit);
             long total = 0;
             int seen = 0;
@@ -156,6 +157,27 @@ public final class EventStore {
                     row.attempt));
         }
         return new Claim(claimed, null, full);
+    }
+
+    /**
+     * The seqs as an {@code int8multirange} literal, consecutive ones merged: {@code {[3,5],[9,9]}}.
+     * The claim tests each candidate against it by binary search; an array of 500 ids, tested
+     * one by one, made a claim several times slower.
+     */
+    static String multirange(long[] seqs) {
+        long[] sorted = seqs.clone();
+        Arrays.sort(sorted);
+        StringBuilder literal = new StringBuilder("{");
+        for (int i = 0; i < sorted.length; ) {
+            int j = i;
+            while (j + 1 < sorted.length && sorted[j + 1] <= sorted[j] + 1) {
+                j++;
+            }
+            literal.append(literal.length() > 1 ? "," : "").append('[').append(sorted[i]).append(',')
+                    .append(sorted[j]).append(']');
+            i = j + 1;
+        }
+        return literal.append('}').toString();
     }
 
     /** A claimed row; its body is null when it was too large to come with the claim. */

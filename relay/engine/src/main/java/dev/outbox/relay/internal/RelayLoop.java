@@ -368,9 +368,9 @@ public final class RelayLoop implements Runnable {
     private Claimed claimNext(List<OutboxMessage> inFlightEvents) throws SQLException {
         Instant now = clock.instant();
         int limit = claimLimit;
-        List<UUID> skip = new ArrayList<>(inFlightEvents.size());
-        for (OutboxMessage m : inFlightEvents) {
-            skip.add(m.id());
+        long[] skip = new long[inFlightEvents.size()];
+        for (int i = 0; i < skip.length; i++) {
+            skip[i] = inFlightEvents.get(i).seq();
         }
         EventStore.Claim claim = store.claim(session, slots.owned(), now, limit, config.batchMaxBytes(), skip);
         adaptClaimLimit(claim, limit);
