@@ -91,7 +91,9 @@ class LoopFailureIT {
         broken.set(true);
         await("the relay shows it is failing", WAIT, () -> relay.stats().state().phase() == RelayState.Phase.FAILING);
         assertThat(relay.stats().state().lastError()).contains("UnsupportedOperationException");
-        assertThat(log()).contains("java.lang.UnsupportedOperationException: driver bug: statement cache corrupted\n\tat ");
+        // The state changes just before the line is logged: wait for the line.
+        await("logged with its stack", WAIT, () -> log().contains(
+                "java.lang.UnsupportedOperationException: driver bug: statement cache corrupted\n\tat "));
         broken.set(false);
 
         Events.insert(db, 30, 3, "OrderPlaced");

@@ -314,7 +314,8 @@ public final class RelayLoop implements Runnable {
     /**
      * Waits for the batch in flight and marks it; with {@code continuing}, first hands the next
      * claimed batch to the transport (without the keys that were not acknowledged) and claims the
-     * one after it in the marking transaction.
+     * one after it in the marking transaction. Claiming right after each delivery, rather than
+     * after a poll pause, keeps events flowing as fast as the broker acknowledges them.
      */
     private Claimed completeInFlight(boolean continuing) throws SQLException {
         InFlight delivered = inFlight;
@@ -339,7 +340,8 @@ public final class RelayLoop implements Runnable {
             failures.add(failure(r.event(), r.failure(), now));
         }
         store.failed(session, failures);
-        Claimed claimed = inFlight != null ? claimNext(inFlight.events()) : Claimed.NONE;
+        Claimed claimed = continuing && delivery.outage() == null && running
+                ? claimNext(inFlight != null ? inFlight.events() : List.of()) : Claimed.NONE;
         session.commit();
 
         metrics.published.add(delivery.acknowledged().size());
@@ -357,7 +359,7 @@ public final class RelayLoop implements Runnable {
         }
         sessionWorks(); // a batch claimed, sent and marked: whatever failed before works again
         enter(Phase.RUNNING, null);
-        // A batch in flight: go straight on to it. Otherwise pace the next claim by the last one.
+        // Something in flight or claimed: go straight on. Otherwise pace the next claim.
         return inFlight != null || !next.isEmpty() ? Claimed.FULL : claimed;
     }
 
