@@ -76,6 +76,15 @@ public final class PrivateEmulator implements AutoCloseable {
         this.work = work;
         this.port = port;
         this.recording = recording;
+        // A test JVM that ends without close() (a failed @BeforeEach, a fork killed at its timeout
+        // with SIGTERM) must not leave an emulator running on the machine.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                kill();
+            } catch (RuntimeException | AssertionError ignored) {
+                // exiting anyway
+            }
+        }, "private-emulator-kill"));
     }
 
     /** A private moto, recording every request it receives; running when this returns. */
