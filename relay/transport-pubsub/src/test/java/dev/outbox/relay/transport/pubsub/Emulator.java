@@ -26,14 +26,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The test's own side of the shared Pub/Sub emulator ({@code OUTBOX_TEST_PUBSUB_EMULATOR_HOST}):
- * topics and subscriptions made with the admin clients, subscribers reading with Google's
- * {@link Subscriber}, everything deleted by {@link #close()}.
+ * The test's own side of a Pub/Sub emulator, the shared one ({@code OUTBOX_TEST_PUBSUB_EMULATOR_HOST})
+ * or a private one: topics and subscriptions made with the admin clients, subscribers reading
+ * with Google's {@link Subscriber}, everything deleted by {@link #close()}.
  */
 final class Emulator implements AutoCloseable {
     static final String HOST_ENV = "OUTBOX_TEST_PUBSUB_EMULATOR_HOST";
     static final String PROJECT = "outbox-test";
 
+    private final String host;
     private final ManagedChannel channel;
     private final TransportChannelProvider channels;
     private final TopicAdminClient topics;
@@ -42,8 +43,15 @@ final class Emulator implements AutoCloseable {
     private final List<String> createdSubscriptions = new ArrayList<>();
     private final List<Subscriber> subscribers = new ArrayList<>();
 
+    /** The shared emulator. */
     Emulator() throws IOException {
-        channel = ManagedChannelBuilder.forTarget(host()).usePlaintext().build();
+        this(host());
+    }
+
+    /** The emulator at {@code host} ({@code 127.0.0.1:port}). */
+    Emulator(String host) throws IOException {
+        this.host = host;
+        channel = ManagedChannelBuilder.forTarget(host).usePlaintext().build();
         channels = FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel));
         topics = TopicAdminClient.create(TopicAdminSettings.newBuilder().setTransportChannelProvider(channels)
                 .setCredentialsProvider(NoCredentialsProvider.create()).build());
@@ -83,9 +91,9 @@ final class Emulator implements AutoCloseable {
     }
 
     /** A channel of its own: a subscriber shuts its channel down when it stops. */
-    private static TransportChannelProvider ownChannel() {
+    private TransportChannelProvider ownChannel() {
         return FixedTransportChannelProvider.create(GrpcTransportChannel.create(
-                ManagedChannelBuilder.forTarget(host()).usePlaintext().build()));
+                ManagedChannelBuilder.forTarget(host).usePlaintext().build()));
     }
 
     private static Received received(PubsubMessage m) {
@@ -97,7 +105,11 @@ final class Emulator implements AutoCloseable {
     public void close() throws java.util.concurrent.TimeoutException {
         try {
             for (Subscriber s : subscribers) {
-                s.stopAsync().awaitTerminated(10, TimeUnit.SECONDS);
+                try {
+                    s.stopAsync().awaitTerminated(10, TimeUnit.SECONDS);
+                } catch (IllegalStateException failed) {
+                    // it failed before: its emulator was killed (EmulatorRestartIT)
+                }
             }
             for (String s : createdSubscriptions) {
                 ignoreMissing(() -> subscriptions.deleteSubscription(ProjectSubscriptionName.of(PROJECT, s).toString()));

@@ -21,6 +21,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -73,6 +74,19 @@ class PubSubTransportIT extends TransportContract {
         synchronized (messages) {
             return List.copyOf(messages);
         }
+    }
+
+    /**
+     * Waits for {@code count} distinct events, not messages: Pub/Sub delivers at least once, and
+     * the emulator, on a loaded machine, delivered messages again within seconds (270 repeats
+     * among the first 800 messages in one run of {@link PubSubEmulatorRestartIT}; 300 messages of
+     * only 290 events in one run of the outage test), so {@code count} messages can arrive before
+     * the last events do.
+     */
+    @Override
+    protected void awaitReceived(int count) {
+        await(count + " distinct events at the subscriber", WAIT,
+                () -> received().stream().map(m -> attribute(m, "id")).distinct().count() >= count);
     }
 
     @Override
@@ -239,32 +253,39 @@ class PubSubTransportIT extends TransportContract {
     }
 
     /**
-     * An endpoint that stops answering (connections stay open, nothing is forwarded) is an outage,
-     * never charged; once it answers again the held-back events are published.
+     * An endpoint that stops answering before or during a batch (a proxy that stops forwarding) is
+     * an outage: nothing is charged, the publishes the emulator got before the stall are
+     * acknowledged, and after it the same transport publishes the rest.
+     *
+     * <p>Why the first stall's events are published again before the mid-batch stall: every
+     * publish of a batch (one per ordering key: the client batches per key) is an RPC on one HTTP/2
+     * connection, and the client keeps retrying the RPCs the transport stopped waiting for until
+     * its own total timeout (10 s at least, {@code PubSubSettings.retrySettings}); when the proxy
+     * resumes, it forwards what it held of them first. Those bytes would use up the 50 kB the
+     * proxy forwards of the next batch, which then got nothing acknowledged (seen in 2 of 3 runs).
+     * Once the first batch is through, 50 kB hold some 36 of the 100 publishes of ~1.3 kB each.
      */
     @Test
-    void aStalledEndpointIsAnOutageNotChargedAndTheEventsArePublishedAfterIt() {
-        List<OutboxMessage> batch = new ArrayList<>();
-        for (int i = 0; i < 50; i++) {
-            batch.add(message(aggregateType, "k" + i, "{\"n\": " + i + "}", Map.of()));
+    void aStalledEndpointIsAnOutageBeforeAndDuringABatch() {
+        List<OutboxMessage> before = new ArrayList<>();
+        List<OutboxMessage> during = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            String pad = "{\"pad\": \"" + "x".repeat(1_000) + "\"}";
+            before.add(message(aggregateType, "b" + i, pad, Map.of()));
+            during.add(message(aggregateType, "d" + i, pad, Map.of()));
         }
         String host = Emulator.host();
         try (StallingProxy stalling = StallingProxy.to(host.substring(0, host.lastIndexOf(':')),
                 Integer.parseInt(host.substring(host.lastIndexOf(':') + 1)))) {
             Transport transport = open(Map.of(PubSubSettings.ENDPOINT.env(), stalling.address(),
-                    PubSubSettings.TIMEOUT.env(), "2s"));
-            assertThat(transport.send(batch.subList(0, 1))).allMatch(SendResult::isAcknowledged);
-
-            stalling.stall();
-            List<SendResult> stalled = Outages.sendOrOutage(transport, batch);
-            assertThat(stalled).noneMatch(SendResult::isAcknowledged);
-            Outages.assertNoneCharged(stalled);
-            stalling.resume();
-
-            await("the held-back events are published after the stall", WAIT,
-                    () -> Outages.sendOrOutage(transport, batch).stream().allMatch(SendResult::isAcknowledged));
+                    PubSubSettings.TIMEOUT.env(), "3s"));
+            Outages.assertStallsBeforeAndDuringABatchAreOutages(transport, stalling, before, during,
+                    () -> await("the first stall's publishes are through", WAIT, () -> Outages.sendOrOutage(transport,
+                            before).stream().allMatch(SendResult::isAcknowledged)), WAIT);
         }
+        List<String> ids = new ArrayList<>(before.stream().map(m -> m.id().toString()).toList());
+        during.forEach(m -> ids.add(m.id().toString()));
         await("every event at the subscriber", WAIT, () -> received().stream().map(m -> attribute(m, "id"))
-                .distinct().count() == batch.size());
+                .collect(Collectors.toSet()).containsAll(ids));
     }
 }
