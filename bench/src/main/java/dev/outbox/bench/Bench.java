@@ -43,7 +43,8 @@ public final class Bench {
     public static void main(String[] args) {
         // The relays start and stop dozens of times: their INFO lines would bury the progress.
         RELAY_LOG.setLevel(java.util.logging.Level.WARNING);
-        System.exit(run(args, System.out, System.getenv()));
+        Path reportDir = Path.of(System.getProperty("bench.report.dir", "bench/target/report"));
+        System.exit(run(args, System.out, System.getenv(), reportDir, sqlDirectory()));
     }
 
     /** Every scenario: the built-in ones, then those registered with {@link ServiceLoader}. */
@@ -56,7 +57,15 @@ public final class Bench {
         return all;
     }
 
-    public static int run(String[] args, PrintStream out, Map<String, String> env) {
+    /**
+     * Runs {@code scripts/bench} with these arguments.
+     *
+     * @param env where the services are ({@code OUTBOX_TEST_*}, see {@link Services})
+     * @param reportDir where {@code REPORT.md} and the plots go
+     * @param sqlDir the project's {@code sql/}
+     * @return the exit code
+     */
+    public static int run(String[] args, PrintStream out, Map<String, String> env, Path reportDir, Path sqlDir) {
         Map<String, Scenario> known = scenarios();
         List<Scenario> chosen = new ArrayList<>();
         Integer rounds = null;
@@ -98,8 +107,6 @@ public final class Bench {
             chosen.addAll(known.values());
         }
         int n = rounds != null ? rounds : quick ? 1 : 3;
-        Path reportDir = Path.of(System.getProperty("bench.report.dir", "bench/target/report"));
-        Path sqlDir = sqlDirectory();
         Report report = new Report(reportDir, "outbox benchmark report");
         BenchContext context = new BenchContext(n, quick, Services.fromEnvironment(env), report, sqlDir, out);
         Thread cleanUp = new Thread(context.cleanups()::runPending, "bench-cleanup");

@@ -77,7 +77,9 @@ public final class BenchContext {
     public ScratchDatabase scratchDatabase(String label) throws SQLException {
         Services.require("PostgreSQL", ScratchDatabase.hostPort(services.jdbcUrl()),
                 "start it, or set OUTBOX_TEST_JDBC_URL to a superuser's JDBC URL");
-        return ScratchDatabase.create(services.jdbcUrl(), label, sqlDirectory, cleanups);
+        ScratchDatabase db = ScratchDatabase.create(services.jdbcUrl(), label, sqlDirectory, cleanups);
+        log("scratch database %s (dropped at the end)", db.name());
+        return db;
     }
 
     /**
