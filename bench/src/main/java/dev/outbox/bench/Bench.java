@@ -116,7 +116,8 @@ public final class Bench {
         String loadAtStart = Machine.loadAverage();
         List<String> names = chosen.stream().map(Scenario::name).toList();
         String command = "scripts/bench " + String.join(" ", args);
-        report.preamble(preamble(command.strip(), started, loadAtStart, "(running)", n, quick));
+        String postgres = postgres(context.services());
+        report.preamble(preamble(command.strip(), started, loadAtStart, "(running)", n, quick, postgres));
         report.write();
         context.log("report: %s; scenarios %s; %d round(s)%s", report.file(), names, n, quick ? ", quick" : "");
 
@@ -135,7 +136,7 @@ public final class Bench {
             }
             report.write();
         }
-        report.preamble(preamble(command.strip(), started, loadAtStart, Machine.loadAverage(), n, quick));
+        report.preamble(preamble(command.strip(), started, loadAtStart, Machine.loadAverage(), n, quick, postgres));
         report.write();
         context.cleanups().runPending(); // normally nothing: each scenario removed its own
         Runtime.getRuntime().removeShutdownHook(cleanUp);
@@ -144,12 +145,25 @@ public final class Bench {
         return failed.isEmpty() ? EXIT_OK : EXIT_FAILED;
     }
 
+    /** PostgreSQL's version and address, for the report. */
+    private static String postgres(Services services) {
+        String at = ScratchDatabase.hostPort(services.jdbcUrl());
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(services.jdbcUrl());
+             java.sql.Statement s = c.createStatement(); java.sql.ResultSet r = s.executeQuery("SHOW server_version")) {
+            r.next();
+            return r.getString(1) + " at " + at;
+        } catch (java.sql.SQLException e) {
+            return "not reachable at " + at + " (" + e.getMessage() + ")";
+        }
+    }
+
     private static String preamble(String command, String started, String loadStart, String loadEnd, int rounds,
-                                   boolean quick) {
+                                   boolean quick, String postgres) {
         Table machine = new Table("", "");
         machine.row("command", "`" + command + "`");
         machine.row("started", started);
         Machine.describe().forEach(machine::row);
+        machine.row("PostgreSQL", postgres);
         machine.row("load average (1, 5, 15 min) at start", loadStart);
         machine.row("load average (1, 5, 15 min) at end", loadEnd);
         machine.row("rounds", rounds + (quick ? " (--quick: small counts, no warm-up; not for quoting)" : ""));

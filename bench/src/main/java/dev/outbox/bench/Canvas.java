@@ -200,7 +200,7 @@ final class Canvas {
         if (a >= 1e6 && v % 1e5 == 0) {
             return trim(String.format(Locale.ROOT, "%.1f", v / 1e6)) + "M";
         }
-        if (a >= 1e4 && v % 100 == 0) {
+        if (a >= 1e3 && v % 100 == 0) {
             return trim(String.format(Locale.ROOT, "%.1f", v / 1e3)) + "k";
         }
         if (a >= 100 || v == Math.rint(v)) {

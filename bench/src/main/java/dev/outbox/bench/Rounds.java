@@ -7,7 +7,7 @@ import java.util.List;
  * Runs two things in interleaved rounds: A B, then B A, then A B … so that a drift of the machine
  * (another process, a warming cache, a growing table) falls on both alike. A warm-up run of each
  * comes first (JIT, connections, the broker's first topic) unless the run is {@code --quick}; it is
- * not reported.
+ * not reported, and a scenario may cut it short (it gets round 0).
  */
 public final class Rounds {
 

@@ -9,6 +9,9 @@ import java.util.stream.Collectors;
 
 /** The relay against a {@link Target}'s hand-written publisher, and the report's table of such comparisons. */
 public final class Targets {
+    /** The warm-up runs only warm up (JIT, connections): the relay's stops here, the hand-written one sends a fifth. */
+    static final Duration WARM_UP_CAP = Duration.ofSeconds(15);
+
     private Targets() {
     }
 
@@ -33,7 +36,10 @@ public final class Targets {
             try {
                 db.fill(spec);
                 Measurement m = Relays.drain(db.relayDataSource(), Relays.transport(t.transport(),
-                        t.transportEnv(destination)), config, spec.count(), cap);
+                        t.transportEnv(destination)), config, spec.count(), round == 0 ? WARM_UP_CAP : cap);
+                if (round == 0) {
+                    return m; // cut short: events in flight at the cap make the count meaningless
+                }
                 String note = t.verify(destination, m.events());
                 return note.isEmpty() ? m : m.withNote(note);
             } finally {
@@ -44,8 +50,9 @@ public final class Targets {
             t.create(destination);
             Cleanups.Registration delete = context.created(destination, () -> t.delete(destination));
             try {
-                Measurement m = t.byHand(destination, messages);
-                String note = t.verify(destination, messages.size());
+                List<OutboxMessage> sent = round == 0 ? messages.subList(0, Math.max(1, messages.size() / 5)) : messages;
+                Measurement m = t.byHand(destination, sent);
+                String note = t.verify(destination, sent.size());
                 return note.isEmpty() ? m : m.withNote(note);
             } finally {
                 delete.run();

@@ -27,7 +27,7 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 
 /**
  * SQS on moto, a standard or a FIFO queue. By hand: the same {@link SqsClient} set-up as the
- * transport's (URL-connection HTTP client, 10 s timeouts, no SDK retries), the same message
+ * transport's (URL-connection HTTP client, no SDK retries, the same timeout {@link #TIMEOUT}), the same message
  * (body, the transport's own attribute mapping {@link SqsMessages}, group and deduplication ids on
  * FIFO), {@code SendMessageBatch} of 10 entries, 8 requests at once (the transport's
  * {@code MAX_CONCURRENT_REQUESTS}), and a key's next event only after its previous one was stored
@@ -36,7 +36,14 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 final class SqsTarget implements Target {
     private static final int ENTRIES = 10;
     private static final int CONCURRENCY = 8;
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * Both sides' bound of one request, named to the relay as {@code OUTBOX_SQS_TIMEOUT} (default
+     * 10 s, below the relay's 30 s send timeout): moto serves one request at a time and takes
+     * 0.1 s (standard) to 0.35 s (FIFO) for a batch of 10 on an idle machine, so 8 requests in
+     * flight on a loaded one exceed 10 s, and a relay that gives up on them sends them again while
+     * moto is still busy with them.
+     */
+    static final Duration TIMEOUT = Duration.ofSeconds(25);
 
     private final String endpoint;
     private final boolean fifo;
@@ -95,7 +102,8 @@ final class SqsTarget implements Target {
 
     @Override
     public Map<String, String> transportEnv(String queue) {
-        return Map.of("OUTBOX_SQS_ENDPOINT", endpoint, "OUTBOX_SQS_REGION", Aws.REGION, "OUTBOX_ROUTE_DEFAULT", queue);
+        return Map.of("OUTBOX_SQS_ENDPOINT", endpoint, "OUTBOX_SQS_REGION", Aws.REGION, "OUTBOX_SQS_TIMEOUT",
+                TIMEOUT.toSeconds() + "s", "OUTBOX_ROUTE_DEFAULT", queue);
     }
 
     @Override
