@@ -30,7 +30,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Transactional outbox relay: forwards committed outbox events to a broker.",
         subcommands = {RunCommand.class, StatusCommand.class, DeadCommand.class, ReplayCommand.class,
-            PurgeCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+            PurgeCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success; `run` stopped cleanly after SIGTERM/SIGINT",

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /**
  * Base of the one-shot operator commands ({@code status}, {@code dead}, {@code replay},
- * {@code purge}, {@code bench}): the same configuration as {@code run} (so an operator uses the
+ * {@code purge}): the same configuration as {@code run} (so an operator uses the
  * sidecar's environment as it is), a plain connection per command, and uniform exit codes —
  * 0 done, 1 the operation failed (message on stderr), 3 invalid configuration.
  */

@@ -286,7 +286,7 @@ class SidecarConfigTest {
         Map<String, String> env = Map.of("OUTBOX_JDBC_URL",
                 "jdbc:postgresql://127.0.0.1:99999/app?user=app&password=" + SECRET, "OUTBOX_HTTP_ENABLED", "false");
         String[][] commands = {{"run"}, {"status"}, {"dead", "list"}, {"dead", "retry", "--all"},
-            {"purge"}, {"replay", "--from", "2026-01-01", "--to", "2026-01-02"}, {"bench"}};
+            {"purge"}, {"replay", "--from", "2026-01-01", "--to", "2026-01-02"}};
         for (String[] command : commands) {
             err.reset();
             assertThat(run(env, command)).as(String.join(" ", command)).isEqualTo(Main.EXIT_CONFIGURATION);
@@ -328,7 +328,6 @@ class SidecarConfigTest {
         Map<String, String> env = Map.of("OUTBOX_JDBC_URL", URL);
         String[][] commands = {{"dead", "list", "--limit", "-1"}, {"dead", "list", "--limit", "0"},
             {"purge", "--older-than", "-1d"}, {"purge", "--older-than", "PT-1S"}, {"purge", "--batch-size", "0"},
-            {"bench", "--events", "0"}, {"bench", "--rounds", "-2"}, {"bench", "--batch-size", "0"},
             {"replay", "--from", "2026-01-01", "--to", "2026-01-02", "--timeout", "0s"},
             {"status", "--check", "--max-age", "-5m"}};
         for (String[] command : commands) {

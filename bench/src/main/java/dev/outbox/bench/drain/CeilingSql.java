@@ -1,0 +1,28 @@
+package dev.outbox.bench.drain;
+
+/**
+ * The ceiling of any polling relay on this schema: one statement per batch that claims the oldest
+ * undelivered events with {@code FOR UPDATE SKIP LOCKED}, marks them (or deletes them) and returns
+ * the columns the relay reads, in one round trip and one transaction. It is the only SQL of the
+ * harness that knows how published rows are stored, so a change there (such as moving them to a
+ * history table) is adapted here.
+ */
+final class CeilingSql {
+    /** What the relay reads of each claimed event (see {@code EventStore}'s claim). */
+    static final String COLUMNS = "e.id, e.seq, e.aggregatetype, e.aggregateid, e.type, e.payload::text, e.headers::text,"
+            + " e.occurred_at, e.attempts";
+    /** The claim: the partial index's predicate repeated exactly, oldest first, one batch. */
+    private static final String CLAIM = "SELECT id FROM outbox.event WHERE published_at IS NULL AND dead_at IS NULL"
+            + " ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED";
+    /** Retention kept: published rows stay, marked. */
+    static final String MARK = "WITH c AS (" + CLAIM + ") UPDATE outbox.event e SET published_at = now() FROM c"
+            + " WHERE e.id = c.id RETURNING " + COLUMNS;
+    /** Retention 0: published rows are deleted. */
+    static final String DELETE = "WITH c AS (" + CLAIM + ") DELETE FROM outbox.event e USING c WHERE e.id = c.id"
+            + " RETURNING " + COLUMNS;
+    /** Columns of {@link #COLUMNS}, all read by the loop as the relay reads them. */
+    static final int COLUMN_COUNT = 9;
+
+    private CeilingSql() {
+    }
+}

@@ -1,0 +1,180 @@
+package dev.outbox.bench.drain;
+
+import dev.outbox.bench.BenchContext;
+import dev.outbox.bench.Comparison;
+import dev.outbox.bench.EventSpec;
+import dev.outbox.bench.LineChart;
+import dev.outbox.bench.BarChart;
+import dev.outbox.bench.Measurement;
+import dev.outbox.bench.Relays;
+import dev.outbox.bench.Report;
+import dev.outbox.bench.Rounds;
+import dev.outbox.bench.Scenario;
+import dev.outbox.bench.ScratchDatabase;
+import dev.outbox.bench.Table;
+import dev.outbox.relay.RelayConfig;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/**
+ * The relay with a no-op transport against the one-statement SQL ceiling ({@link CeilingSql}),
+ * with retention kept (published rows marked) and with retention 0 (deleted on publish), and the
+ * drain rate against the size of the backlog. Both sides connect as {@code outbox_relay} and read
+ * every column the relay reads; both start from the same freshly written, vacuumed backlog.
+ */
+public final class DrainScenario implements Scenario {
+    static final int BATCH = 500;
+    static final int KEYS = 1_000;
+    private static final Duration CAP = Duration.ofMinutes(10);
+
+    @Override
+    public String name() {
+        return "drain";
+    }
+
+    @Override
+    public String description() {
+        return "relay with a no-op transport vs one SQL statement per batch (UPDATE and DELETE ... RETURNING),"
+                + " and drain rate vs backlog size";
+    }
+
+    @Override
+    public void run(BenchContext context) throws Exception {
+        int[] backlogs = context.quick() ? new int[] {1_000, 10_000} : new int[] {10_000, 100_000, 1_000_000};
+        int deleteBacklog = backlogs[backlogs.length - 2];
+        RelayConfig kept = Relays.config(Map.of("OUTBOX_BATCH_SIZE", String.valueOf(BATCH)));
+        RelayConfig deleted = Relays.config(Map.of("OUTBOX_BATCH_SIZE", String.valueOf(BATCH), "OUTBOX_RETENTION", "0s"));
+        List<Comparison> sweep = new ArrayList<>();
+        Comparison deleting;
+        try (ScratchDatabase db = context.scratchDatabase("drain")) {
+            for (int i = 0; i < backlogs.length; i++) {
+                sweep.add(compare(context, db, new EventSpec(backlogs[i], KEYS), kept, CeilingSql.MARK,
+                        "retention kept (UPDATE)", i == 0));
+            }
+            deleting = compare(context, db, new EventSpec(deleteBacklog, KEYS), deleted, CeilingSql.DELETE,
+                    "retention 0 (DELETE)", false);
+        }
+        report(context, backlogs, sweep, deleting, kept, deleted);
+    }
+
+    private static Comparison compare(BenchContext context, ScratchDatabase db, EventSpec spec, RelayConfig config,
+                                      String ceiling, String mode, boolean warmUp) throws Exception {
+        return Rounds.compare(context, "drain, " + mode + ", " + spec, "relay", round -> {
+            db.fill(spec);
+            Measurement m = Relays.drain(db.relayDataSource(), new Relays.NoopTransport(), config, spec.count(), CAP);
+            requireDrained(db);
+            return m;
+        }, "one statement", round -> {
+            db.fill(spec);
+            Measurement m = drainWithOneStatement(db.relayDataSource(), ceiling);
+            requireDrained(db);
+            if (m.events() != spec.count()) {
+                throw new IllegalStateException("the statement drained " + m.events() + " of " + spec.count() + " events");
+            }
+            return m;
+        }, warmUp);
+    }
+
+    /** Runs the ceiling statement, one batch per transaction, until it returns nothing; reads every column. */
+    static Measurement drainWithOneStatement(DataSource dataSource, String sql) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            c.setAutoCommit(true);
+            s.setInt(1, BATCH);
+            long drained = 0;
+            long start = System.nanoTime();
+            while (true) {
+                int rows = 0;
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        rows++;
+                        for (int col = 1; col <= CeilingSql.COLUMN_COUNT; col++) {
+                            r.getObject(col);
+                        }
+                    }
+                }
+                if (rows == 0) {
+                    return Measurement.of(drained, start, System.nanoTime());
+                }
+                drained += rows;
+            }
+        }
+    }
+
+    private static void requireDrained(ScratchDatabase db) throws SQLException {
+        long left = db.undelivered();
+        if (left != 0) {
+            throw new IllegalStateException(left + " events left undelivered after a drain");
+        }
+    }
+
+    private void report(BenchContext context, int[] backlogs, List<Comparison> sweep, Comparison deleting,
+                        RelayConfig kept, RelayConfig deleted) {
+        Report.Section section = context.report().section("drain: the relay vs one SQL statement per batch");
+        section.text(String.format(Locale.ROOT, """
+                How fast the relay empties a committed backlog when the broker costs nothing (a transport that \
+                acknowledges every event at once), next to the ceiling of any polling relay on this schema: \
+                one statement per batch of %d, in its own transaction, that claims the oldest undelivered \
+                events with `FOR UPDATE SKIP LOCKED`, marks them (retention kept) or deletes them (retention 0) \
+                and returns every column the relay reads (`bench/…/drain/CeilingSql.java`). Both connect as \
+                `outbox_relay`, both start from the same freshly written and vacuumed backlog over %,d keys. \
+                The relay claims, sends and marks in separate round trips (and holds slot locks), so the \
+                statement is an upper bound it cannot reach.""", BATCH, KEYS));
+        Table table = new Table("retention", "backlog", "relay events/s", "one statement events/s", "relay / statement");
+        LineChart chart = new LineChart("drain rate vs backlog (retention kept)", "undelivered events at start (log)",
+                "events/s (median, min-max)", true);
+        for (int i = 0; i < backlogs.length; i++) {
+            Comparison c = sweep.get(i);
+            table.row("kept (UPDATE)", String.format(Locale.ROOT, "%,d", backlogs[i]), c.rateA().formatRate(),
+                    c.rateB().formatRate(), "**" + c.ratio().format(2) + "**");
+            chart.point("relay, no-op transport", backlogs[i], c.rateA());
+            chart.point("one statement (UPDATE … RETURNING)", backlogs[i], c.rateB());
+        }
+        table.row("0 (DELETE)", String.format(Locale.ROOT, "%,d", deleting.a().get(0).events()), deleting.rateA().formatRate(),
+                deleting.rateB().formatRate(), "**" + deleting.ratio().format(2) + "**");
+        section.text("Medians over " + deleting.rounds() + " interleaved rounds, (min–max):");
+        section.table(table);
+        section.plot(chart, "drain-backlog");
+        BarChart ratios = new BarChart("drain: relay / one statement", "relay rate / statement rate (median, min-max)")
+                .reference(1, "as fast as the statement");
+        for (int i = 0; i < backlogs.length; i++) {
+            ratios.bar(String.format(Locale.ROOT, "kept\n%,d", backlogs[i]), "relay / one statement", sweep.get(i).ratio());
+        }
+        ratios.bar(String.format(Locale.ROOT, "0 (DELETE)\n%,d", deleting.a().get(0).events()), "relay / one statement",
+                deleting.ratio());
+        section.plot(ratios, "drain-ratio");
+        List<String> notes = new ArrayList<>();
+        sweep.forEach(c -> notes.addAll(c.notes()));
+        notes.addAll(deleting.notes());
+        if (!notes.isEmpty()) {
+            section.text("Notes: " + String.join("; ", notes));
+        }
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("events", "aggregate type Order, " + KEYS + " keys round-robin, ~250-byte JSON payload, headers"
+                + " traceparent and correlationid; written with one INSERT … SELECT, then VACUUM ANALYZE");
+        settings.put("relay, retention kept", Relays.describe(kept));
+        settings.put("relay, retention 0", Relays.describe(deleted));
+        settings.put("statement, retention kept", "`" + CeilingSql.MARK + "`");
+        settings.put("statement, retention 0", "`" + CeilingSql.DELETE + "`");
+        settings.put("PostgreSQL", postgresVersion(context));
+        section.settings("Settings and versions", settings);
+    }
+
+    static String postgresVersion(BenchContext context) {
+        try (Connection c = java.sql.DriverManager.getConnection(context.services().jdbcUrl());
+             var s = c.createStatement(); var r = s.executeQuery("SHOW server_version")) {
+            r.next();
+            return r.getString(1);
+        } catch (SQLException e) {
+            return "unknown";
+        }
+    }
+}
