@@ -59,15 +59,15 @@ record PubSubSettings(String project, String endpoint, Duration timeout, Router 
             Router.ROUTES, ROUTE_DEFAULT, CloudEvent.SOURCE));
 
     /**
-     * The publisher's batching. With message ordering the client batches per ordering key, and a
-     * batch from the relay holds at most one event per key, so each event is one publish request
-     * whatever the count and byte thresholds say; only the delay threshold matters: it is how long
-     * an event waits for company that never comes, and the relay waits for each wave. Measured
-     * (PubSubBatchingIT: emulator on 127.0.0.1, batches of 500 events with distinct keys / of 1
-     * event, two runs): delay 1ms 142-367 ms / 6-8 ms (the client's default thresholds, 100
-     * messages, 1000 bytes, 1ms: 202-251 ms / 4-5 ms), 10ms 184-278 ms / 18-21 ms, 50ms 263-319 ms /
-     * 61-66 ms. So the least delay the client takes (1ms); the byte threshold is raised to 1 MB so
-     * that it never splits anything should a key ever carry more than one event.
+     * The publisher's batching. With message ordering the client batches per ordering key; the
+     * relay hands over whole batches, so a key's events of one batch go in few requests (up to
+     * 100 messages or 1 MB each), while keys with one event each are one request per event. The
+     * delay threshold is how long the last events of a batch wait for company that never comes
+     * (the relay waits for the batch). Measured (PubSubBatchingIT: emulator on 127.0.0.1, batches
+     * of 500 events with distinct keys / of 1 event, two runs): delay 1ms 142-367 ms / 6-8 ms
+     * (the client's default thresholds, 100 messages, 1000 bytes, 1ms: 202-251 ms / 4-5 ms), 10ms
+     * 184-278 ms / 18-21 ms, 50ms 263-319 ms / 61-66 ms. So the least delay the client takes
+     * (1ms); the byte threshold is raised to 1 MB so that a key's events go together.
      */
     static final BatchingSettings BATCHING = BatchingSettings.newBuilder()
             .setElementCountThreshold(100L)

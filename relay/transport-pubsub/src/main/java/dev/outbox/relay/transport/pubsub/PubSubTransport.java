@@ -31,6 +31,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,8 +46,9 @@ import java.util.regex.Pattern;
 /**
  * The {@code pubsub} transport: publishes every event as one Google Cloud Pub/Sub message with
  * Google's client ({@link Publisher}), message ordering enabled. Created by
- * {@link PubSubTransportFactory}; called by the relay with batches holding at most one event per
- * ordering key. Embedders build one with {@link #builder()}.
+ * {@link PubSubTransportFactory}; called by the relay with whole batches, several events per
+ * ordering key in write order ({@link #keepsOrderWithinBatch}). Embedders build one with
+ * {@link #builder()}.
  *
  * <p><b>On the wire.</b> Topic = {@code Router.destination} (default {@code ${aggregatetype}}), a
  * topic id in {@code OUTBOX_PUBSUB_PROJECT} or a full {@code projects/p/topics/t} name; one
@@ -75,9 +77,10 @@ import java.util.regex.Pattern;
  * <p><b>Paused ordering keys.</b> When a publish with an ordering key fails, the client pauses
  * that key: it fails every later publish of it at once until {@link Publisher#resumePublish} is
  * called, so that a later event never overtakes one that failed. This transport remembers the
- * failed keys and resumes a key only at the start of the next {@code send} that holds it, that
- * is when the relay retries that key (the retried event is then the first of its key again); it
- * never resumes a key on its own.
+ * failed keys and resumes a key only for the first event of that key in a later {@code send},
+ * that is when the relay retries that key (the retried event is then the first of its key
+ * again); it never resumes a key on its own, nor for a later event of the call in which an
+ * earlier one of its key failed.
  *
  * <p><b>Connections.</b> With {@code OUTBOX_PUBSUB_ENDPOINT} every publisher shares one plaintext
  * gRPC channel without credentials; after an outage the next {@code send} resets the channel's
@@ -162,6 +165,7 @@ public final class PubSubTransport implements Transport {
         String[] topicOf = new String[batch.size()];
         TopicKey[] keyOf = new TopicKey[batch.size()];
         List<ApiFuture<String>> acks = new ArrayList<>(batch.size());
+        Set<TopicKey> seen = new HashSet<>();
         for (int i = 0; i < batch.size(); i++) {
             acks.add(null);
             OutboxMessage m = batch.get(i);
@@ -182,7 +186,9 @@ public final class PubSubTransport implements Transport {
             }
             Publisher publisher = publisher(topic);
             TopicKey key = new TopicKey(topic, message.getOrderingKey());
-            if (paused.remove(key)) {
+            // Only a key's first event in this call may resume it: a key that fails during this
+            // call stays paused, so none of its later events overtakes the failed one.
+            if (seen.add(key) && paused.remove(key)) {
                 publisher.resumePublish(key.key()); // the relay retries this key: its failed event comes first
             }
             ApiFuture<String> ack = publisher.publish(message);
@@ -338,6 +344,16 @@ public final class PubSubTransport implements Transport {
      * publish is answered (retries included), so it runs on threads of its own that are left
      * behind, as daemons, when the endpoint does not answer in time.
      */
+    /**
+     * Yes: with message ordering the client publishes a key's messages in the order given, one
+     * request of a key at a time, and after a failed one fails the key's later messages at once
+     * until it is resumed (by the relay's retry), so none is stored behind a gap.
+     */
+    @Override
+    public boolean keepsOrderWithinBatch() {
+        return true;
+    }
+
     @Override
     public void close() {
         closed = true;
