@@ -13,9 +13,9 @@ import java.util.Deque;
 import java.util.Map;
 
 /**
- * The rules of {@code sql/V4__event_hardening.sql} and of PostgreSQL's text and jsonb types,
- * computed in Java so that the writer refuses exactly what the database refuses, before any SQL
- * is sent (and with a message naming the rule).
+ * The event rules of {@code sql/} (V4's, checked by V7's trigger) and of PostgreSQL's text and
+ * jsonb types, computed in Java so that the writer refuses exactly what the database refuses,
+ * before any SQL is sent (and with a message naming the rule).
  */
 public final class StoredText {
     /**
