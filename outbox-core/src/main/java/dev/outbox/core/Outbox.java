@@ -138,7 +138,7 @@ public final class Outbox {
         insert.setString(3, event.aggregateId());
         insert.setString(4, event.type());
         insert.setString(5, event.payloadJson());
-        insert.setString(6, JsonCodec.writeHeaders(event.headers()));
+        insert.setString(6, event.headersJson());
         insert.setObject(7, OffsetDateTime.ofInstant(event.occurredAt(), ZoneOffset.UTC));
     }
 

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * One event to write to the outbox: what happened ({@link #type()}) to which entity
@@ -20,11 +19,11 @@ import java.util.regex.Pattern;
  * <p>Immutable and validated when built: an instance that exists can be written. Build one with
  * {@link #builder(String, String, String)}; invalid input fails there with an
  * {@link OutboxException} that names the field, the rule and the value. The rules are the
- * schema's (the CHECK constraints of {@code sql/}, and what PostgreSQL's text, jsonb and
- * timestamptz can store), so the Java writer and a plain-SQL writer accept and refuse the same
- * events; the writer only adds rules the database cannot check: no duplicate JSON keys (jsonb
- * would keep the last one), header values of at most {@value #MAX_HEADER_VALUE_LENGTH}
- * characters, a valid W3C {@code traceparent}.
+ * schema's (the rules {@code sql/} enforces under their {@code event_*_check} names, and what
+ * PostgreSQL's text, jsonb and timestamptz can store), so the Java writer and a plain-SQL writer
+ * accept and refuse the same events; the writer only adds rules the database cannot check: no
+ * duplicate JSON keys (jsonb would keep the last one), header values of at most
+ * {@value #MAX_HEADER_VALUE_LENGTH} characters, a valid W3C {@code traceparent}.
  *
  * <p>Events with the same {@code (aggregateType, aggregateId)} are delivered in the order they
  * were written; the aggregate id is also the broker message key.
@@ -71,18 +70,16 @@ public final class OutboxEvent {
      */
     public static final String CORRELATION_ID = "correlationid";
 
-    // W3C Trace Context level 1: version-traceid-parentid-flags, lower-case hex. Version ff is
-    // invalid, as are all-zero trace and parent ids.
-    private static final Pattern TRACEPARENT_FORMAT =
-            Pattern.compile("(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}");
 
     private final UUID id;
     private final String aggregateType;
     private final String aggregateId;
     private final String type;
-    private final JsonStructure payload;
+    // Parsed on first use when the payload was given as text: writing it needs only the text.
+    private volatile JsonStructure payload;
     private final String payloadJson;
     private final Map<String, String> headers;
+    private final String headersJson;
     private final Instant occurredAt;
 
     private OutboxEvent(Builder b, String payloadJson) {
@@ -93,6 +90,7 @@ public final class OutboxEvent {
         this.payload = b.payload;
         this.payloadJson = payloadJson;
         this.headers = Map.copyOf(b.headers);
+        this.headersJson = JsonCodec.writeHeaders(headers);
         // PostgreSQL keeps microseconds; truncating here makes a read-back event equal this one.
         this.occurredAt = (b.occurredAt != null ? b.occurredAt : Instant.now()).truncatedTo(ChronoUnit.MICROS);
     }
@@ -133,10 +131,18 @@ public final class OutboxEvent {
 
     /** The body, a JSON object or array. */
     public JsonStructure payload() {
-        return payload;
+        JsonStructure parsed = payload;
+        if (parsed == null) { // checked when built: parsing cannot fail
+            payload = parsed = JsonCodec.parseStructure("event.payload", payloadJson);
+        }
+        return parsed;
     }
 
-    /** The body as compact JSON text, as it is written to the database. */
+    /**
+     * The body as JSON text, as it is written to the database: the text given to
+     * {@link Builder#payload(String)} unchanged (jsonb reads it as the same value as its compact
+     * form), or the compact text of the structure given to {@link Builder#payload(JsonStructure)}.
+     */
     public String payloadJson() {
         return payloadJson;
     }
@@ -158,6 +164,11 @@ public final class OutboxEvent {
         return Optional.ofNullable(headers.get(CORRELATION_ID));
     }
 
+    /** The headers as the JSON object text written to the database. */
+    String headersJson() {
+        return headersJson;
+    }
+
     @Override
     public boolean equals(Object o) {
         return this == o || o instanceof OutboxEvent e
@@ -165,14 +176,14 @@ public final class OutboxEvent {
                 && aggregateType.equals(e.aggregateType)
                 && aggregateId.equals(e.aggregateId)
                 && type.equals(e.type)
-                && payload.equals(e.payload)
+                && payload().equals(e.payload())
                 && headers.equals(e.headers)
                 && occurredAt.equals(e.occurredAt);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(id, aggregateType, aggregateId, type, payload, headers, occurredAt);
+        return Objects.hash(id, aggregateType, aggregateId, type, payload(), headers, occurredAt);
     }
 
     /** Identifies the event without its payload or headers, which may hold personal data. */
@@ -204,6 +215,35 @@ public final class OutboxEvent {
         StoredText.requireWellFormed(field, value);
     }
 
+    /**
+     * W3C Trace Context level 1: version-traceid-parentid-flags (2-32-16-2), lower-case hex. Version
+     * ff is invalid, as are all-zero trace and parent ids. (A loop rather than a regular
+     * expression: it runs for nearly every event, and the expression cost more than the rest of
+     * the header.)
+     */
+    static boolean isTraceparent(String value) {
+        if (value.length() != 55 || value.charAt(2) != '-' || value.charAt(35) != '-' || value.charAt(52) != '-'
+                || value.startsWith("ff")) {
+            return false;
+        }
+        boolean zeroTrace = true;
+        boolean zeroParent = true;
+        for (int i = 0; i < 55; i++) {
+            char c = value.charAt(i);
+            if (i == 2 || i == 35 || i == 52) {
+                continue;
+            }
+            if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
+                return false;
+            }
+            if (c != '0') {
+                zeroTrace &= i < 3 || i > 34;
+                zeroParent &= i < 36 || i > 51;
+            }
+        }
+        return !zeroTrace && !zeroParent;
+    }
+
     private static String quote(String value) {
         return value == null ? "null" : '"' + value + '"';
     }
@@ -219,7 +259,8 @@ public final class OutboxEvent {
         private final String type;
         private final Map<String, String> headers = new LinkedHashMap<>();
         private UUID id;
-        private JsonStructure payload;
+        private JsonStructure payload; // one of these two is set by payload(…)
+        private JsonCodec.PayloadText payloadText;
         private Instant occurredAt;
         private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
 
@@ -244,17 +285,22 @@ public final class OutboxEvent {
                 throw new OutboxException("event.payload must not be null: pass a JSON object or array");
             }
             this.payload = payload;
+            this.payloadText = null;
             return this;
         }
 
         /**
-         * The body as JSON text, parsed and validated here: it must be one JSON object or array,
-         * without duplicate keys.
+         * The body as JSON text, validated here: it must be one JSON object or array, without
+         * duplicate keys. What PostgreSQL cannot store (a NUL, an unpaired surrogate, a number
+         * beyond numeric, too much nesting or size) fails here or in {@link #build()}. The text is
+         * stored as given, with no tree built and no text re-written: jsonb reads it as the same
+         * value, and {@link OutboxEvent#payload()} parses it only when asked.
          *
          * @throws OutboxException if the text is not valid JSON or is a scalar
          */
         public Builder payload(String json) {
-            this.payload = JsonCodec.parseStructure("event.payload", json);
+            this.payloadText = JsonCodec.scanPayload("event.payload", json);
+            this.payload = null;
             return this;
         }
 
@@ -268,7 +314,7 @@ public final class OutboxEvent {
                 throw new OutboxException("event.headers." + name + " must not be null; leave the header out instead");
             }
             requireText("event.headers." + name, value, MAX_HEADER_VALUE_LENGTH);
-            if (name.equals(TRACEPARENT) && !TRACEPARENT_FORMAT.matcher(value).matches()) {
+            if (name.equals(TRACEPARENT) && !isTraceparent(value)) {
                 throw new OutboxException("event.headers.traceparent must be a W3C traceparent like"
                         + " 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 (was " + quote(value) + ")");
             }
@@ -338,12 +384,15 @@ public final class OutboxEvent {
 
         /** @throws OutboxException if the payload is missing, too large, too deep or not storable */
         public OutboxEvent build() {
-            if (payload == null) {
+            if (payload == null && payloadText == null) {
                 throw new OutboxException("event.payload is required: call payload(...) with a JSON object or array"
                         + " (use {} for an event without data)");
             }
+            if (payloadText != null && payloadText.problem() != null) {
+                throw new OutboxException(payloadText.problem());
+            }
             // Checked before writing: the walk refuses nesting the recursive writer could not handle.
-            long printed = StoredText.printedSize("event.payload", payload);
+            long printed = payloadText != null ? payloadText.printedSize() : StoredText.printedSize("event.payload", payload);
             if (printed > maxPayloadBytes) {
                 throw new OutboxException("event.payload must be at most " + maxPayloadBytes + " bytes of JSON as"
                         + " PostgreSQL prints it, octet_length(payload::text) (was " + printed + " bytes)"
@@ -358,7 +407,7 @@ public final class OutboxEvent {
                         + " PostgreSQL prints them, octet_length(headers::text) (was " + headerBytes
                         + " bytes; CHECK event_headers_size_check)");
             }
-            return new OutboxEvent(this, JsonCodec.write(payload));
+            return new OutboxEvent(this, payloadText != null ? payloadText.json() : JsonCodec.write(payload));
         }
     }
 }

@@ -46,8 +46,11 @@ class OutboxEventTest {
     }
 
     @Test
-    void acceptsJsonArrayPayload() {
-        assertThat(order().payload("[1, 2, {\"a\": null}]").build().payloadJson()).isEqualTo("[1,2,{\"a\":null}]");
+    void acceptsJsonArrayPayloadAndKeepsItsTextAsGiven() {
+        OutboxEvent e = order().payload("[1, 2, {\"a\": null}]").build();
+        assertThat(e.payloadJson()).isEqualTo("[1, 2, {\"a\": null}]");
+        assertThat(e.payload()).isEqualTo(Json.createArrayBuilder().add(1).add(2)
+                .add(Json.createObjectBuilder().addNull("a")).build());
     }
 
     @ParameterizedTest
@@ -140,8 +143,8 @@ class OutboxEventTest {
 
     @Test
     void measuresThePayloadAsPostgresqlPrintsIt() {
-        // Sent as {"n":1E+3} (10 bytes); stored and printed as {"n": 1000} (11 bytes).
-        assertThat(order().payload("{\"n\": 1e3}").maxPayloadBytes(11).build().payloadJson()).isEqualTo("{\"n\":1E+3}");
+        // Sent as {"n": 1e3} (10 bytes); stored and printed as {"n": 1000} (11 bytes).
+        assertThat(order().payload("{\"n\": 1e3}").maxPayloadBytes(11).build().payloadJson()).isEqualTo("{\"n\": 1e3}");
         assertThatThrownBy(() -> order().payload("{\"n\": 1e3}").maxPayloadBytes(10).build())
                 .isInstanceOf(OutboxException.class)
                 .hasMessageContaining("event.payload must be at most 10 bytes of JSON as PostgreSQL prints it,"
@@ -194,7 +197,8 @@ class OutboxEventTest {
         assertThatThrownBy(() -> order().header("tenant", "\uDE00x"))
                 .isInstanceOf(OutboxException.class)
                 .hasMessageStartingWith("event.headers.tenant must be well-formed Unicode");
-        assertThat(order().payload("{\"a\": \"\\ud83d\\ude00\"}").build().payloadJson()).isEqualTo("{\"a\":\"\uD83D\uDE00\"}");
+        assertThat(order().payload("{\"a\": \"\\ud83d\\ude00\"}").build().payload())
+                .isEqualTo(Json.createObjectBuilder().add("a", "\uD83D\uDE00").build());
     }
 
     @Test
@@ -243,6 +247,14 @@ class OutboxEventTest {
         "00-00000000000000000000000000000000-00f067aa0ba902b7-01", // zero trace id
         "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", // zero parent id
         "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", // forbidden version
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 ", // too long
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1", // too short
+        "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", // separator
+        "00-4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7-01",
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7_01",
+        "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01", // not hex
+        "0g-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0G",
     })
     void rejectsInvalidTraceparentAlsoWhenPassedAsHeader(String traceparent) {
         assertThatThrownBy(() -> order().traceparent(traceparent))
@@ -250,6 +262,39 @@ class OutboxEventTest {
                 .hasMessageStartingWith("event.headers.traceparent must be a W3C traceparent");
         assertThatThrownBy(() -> order().header("traceparent", traceparent))
                 .isInstanceOf(OutboxException.class);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        "01-00000000000000000000000000000001-1000000000000000-00", // non-zero in the last / first digit
+        "fe-10000000000000000000000000000000-0000000000000001-ff",
+        "0f-abcdef0123456789abcdef0123456789-abcdef0123456789-9a",
+    })
+    void acceptsValidTraceparent(String traceparent) {
+        assertThat(order().payload("{}").traceparent(traceparent).build().traceparent()).contains(traceparent);
+    }
+
+    @Test
+    void traceparentCheckAgreesWithTheW3cGrammarOnRandomVariants() {
+        java.util.regex.Pattern grammar = java.util.regex.Pattern.compile(
+                "(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}");
+        java.util.Random random = new java.util.Random(7);
+        String alphabet = "0123456789abcdefABF-_ gf";
+        for (int i = 0; i < 20_000; i++) {
+            StringBuilder candidate = new StringBuilder(random.nextInt(3) == 0 ? TRACEPARENT
+                    : "00-" + "0".repeat(32) + "-" + "0".repeat(16) + "-00");
+            for (int edits = random.nextInt(4); edits > 0; edits--) {
+                int at = random.nextInt(candidate.length());
+                switch (random.nextInt(6)) {
+                    case 0 -> candidate.deleteCharAt(at);
+                    case 1 -> candidate.insert(at, alphabet.charAt(random.nextInt(alphabet.length())));
+                    default -> candidate.setCharAt(at, alphabet.charAt(random.nextInt(alphabet.length())));
+                }
+            }
+            String value = candidate.toString();
+            assertThat(OutboxEvent.isTraceparent(value)).as(value).isEqualTo(grammar.matcher(value).matches());
+        }
     }
 
     @Test

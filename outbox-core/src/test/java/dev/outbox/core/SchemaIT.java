@@ -20,6 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.postgresql.util.PSQLException;
 
 /** The migrations in sql/ as a DBA and a plain-SQL writer see them. */
 class SchemaIT {
@@ -240,10 +241,8 @@ class SchemaIT {
             }
 
             assertThat(old.queryLong("SELECT count(*) FROM outbox.event")).isEqualTo(3);
-            assertThat(old.queryString("SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint"
-                    + " WHERE conrelid = 'outbox.event'::regclass AND NOT convalidated"))
-                    .isEqualTo("event_aggregateid_check,event_aggregatetype_check,event_headers_size_check,"
-                            + "event_occurred_at_check,event_payload_depth_check,event_payload_size_check,event_type_check");
+            assertThat(old.queryLong("SELECT count(*) FROM pg_constraint WHERE conrelid = 'outbox.event'::regclass"
+                    + " AND NOT convalidated")).as("V7 checks new and re-queued rows only: nothing to validate").isZero();
             try (Connection c = old.connectAs(TestDatabase.RELAY_ROLE); Statement s = c.createStatement()) {
                 // The relay can record failures and deliveries of the old rows.
                 assertThat(s.executeUpdate("UPDATE outbox.event SET attempts = attempts + 1, last_error = 'too large'"
@@ -251,15 +250,79 @@ class SchemaIT {
                 assertThat(s.executeUpdate("UPDATE outbox.event SET dead_at = now() WHERE aggregateid = '1'")).isEqualTo(1);
                 assertThat(s.executeUpdate("UPDATE outbox.event SET published_at = now() WHERE aggregateid <> '1'"))
                         .isEqualTo(2);
+                // Re-queuing one (replay clears its delivery state) is refused by the rule it breaks.
+                assertThatThrownBy(() -> s.executeUpdate("UPDATE outbox.event SET published_at = NULL"
+                        + " WHERE aggregateid = '3'"))
+                        .hasMessageContaining("violates check constraint \"event_occurred_at_check\"");
             }
             try (Connection c = old.connectAs(TestDatabase.APP_ROLE); Statement s = c.createStatement()) {
                 assertThatThrownBy(() -> s.execute("INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload)"
                         + " VALUES ('Order', E'\\t', 'OrderPlaced', '{}')"))
                         .hasMessageContaining("event_aggregateid_check");
             }
-            // Once the old rows are gone, the DBA validates the checks without blocking writers.
-            old.execute("DELETE FROM outbox.event; ALTER TABLE outbox.event"
-                    + " VALIDATE CONSTRAINT event_payload_size_check, VALIDATE CONSTRAINT event_aggregateid_check");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "event_aggregateid_check: ('Order', '', 'OrderPlaced', '{}', '{}', now())",
+        "event_aggregatetype_check: (repeat('x', 256), '1', 'OrderPlaced', '{}', '{}', now())",
+        "event_type_check: ('Order', '1', E'\\u3000', '{}', '{}', now())",
+        "event_payload_check: ('Order', '1', 'OrderPlaced', '\"text\"', '{}', now())",
+        "event_payload_depth_check: ('Order', '1', 'OrderPlaced', (repeat('[', 65) || repeat(']', 65))::jsonb, '{}', now())",
+        "event_payload_size_check: ('Order', '1', 'OrderPlaced', jsonb_build_array(repeat('x', 1048576)), '{}', now())",
+        "event_headers_check: ('Order', '1', 'OrderPlaced', '{}', '{\"n\": 1}', now())",
+        "event_headers_size_check: ('Order', '1', 'OrderPlaced', '{}', jsonb_build_object('h', repeat('x', 65536)), now())",
+        "event_occurred_at_check: ('Order', '1', 'OrderPlaced', '{}', '{}', '-infinity')",
+        // Several rules broken: the first by name, as PostgreSQL orders CHECK constraints.
+        "event_aggregatetype_check: (' ', '1', ' ', '42', '[]', 'infinity')",
+    })
+    void aRefusedRowIsACheckViolationNamingItsRule(String ruleAndValues) throws Exception {
+        String rule = ruleAndValues.substring(0, ruleAndValues.indexOf(':'));
+        String values = ruleAndValues.substring(rule.length() + 2);
+        try (Connection c = db.connectAs(TestDatabase.APP_ROLE); Statement s = c.createStatement()) {
+            assertThatThrownBy(() -> s.execute("INSERT INTO outbox.event"
+                    + " (aggregatetype, aggregateid, type, payload, headers, occurred_at) VALUES " + values))
+                    .isInstanceOfSatisfying(PSQLException.class, e -> {
+                        assertThat(e.getSQLState()).isEqualTo("23514");
+                        assertThat(e.getServerErrorMessage().getConstraint()).isEqualTo(rule);
+                        assertThat(e.getServerErrorMessage().getTable()).isEqualTo("event");
+                        assertThat(e.getMessage()).contains("new row for relation \"event\" violates check constraint \""
+                                + rule + "\"");
+                    });
+        }
+    }
+
+    @Test
+    void aNullIsReportedByItsNotNullConstraintBeforeAnyRule() {
+        assertThatThrownBy(() -> executeAs(TestDatabase.APP_ROLE, "INSERT INTO outbox.event"
+                + " (aggregatetype, aggregateid, type, payload) VALUES (' ', '1', 'OrderPlaced', NULL)"))
+                .isInstanceOfSatisfying(PSQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("23502"));
+    }
+
+    @Test
+    void rulesApplyToContentWrittenByAnUpdateAndToReQueuedRowsButNotToMarking() throws Exception {
+        db.execute("TRUNCATE outbox.event; INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload)"
+                + " VALUES ('Order', '1', 'OrderPlaced', '{}')");
+        // The owner rewriting content of a delivered row: V1's payload rule still holds.
+        db.execute("UPDATE outbox.event SET published_at = now()");
+        assertThatThrownBy(() -> db.execute("UPDATE outbox.event SET payload = '42'"))
+                .hasStackTraceContaining("event_payload_check");
+        // Of an undelivered one: V4's too.
+        db.execute("UPDATE outbox.event SET published_at = NULL");
+        assertThatThrownBy(() -> db.execute("UPDATE outbox.event SET type = ' '"))
+                .hasStackTraceContaining("event_type_check");
+        // Marking and recording failures do not evaluate the rules (a row the rules now refuse,
+        // written with the trigger disabled as a stand-in for a row stored before them, is marked).
+        db.execute("ALTER TABLE outbox.event DISABLE TRIGGER USER; UPDATE outbox.event SET type = ' ';"
+                + " ALTER TABLE outbox.event ENABLE TRIGGER USER");
+        try (Connection c = db.connectAs(TestDatabase.RELAY_ROLE); Statement s = c.createStatement()) {
+            assertThat(s.executeUpdate("UPDATE outbox.event SET attempts = 1, last_error = 'x', next_attempt_at = now()"))
+                    .isEqualTo(1);
+            assertThat(s.executeUpdate("UPDATE outbox.event SET published_at = now()")).isEqualTo(1);
+            assertThatThrownBy(() -> s.executeUpdate("UPDATE outbox.event SET published_at = NULL, attempts = 0,"
+                    + " last_error = NULL, next_attempt_at = NULL"))
+                    .hasMessageContaining("event_type_check");
         }
     }
 

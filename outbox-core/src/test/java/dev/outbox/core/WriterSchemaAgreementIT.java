@@ -2,19 +2,25 @@ package dev.outbox.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outbox.core.internal.JsonCodec;
 import dev.outbox.core.internal.StoredText;
 import dev.outbox.testing.TestDatabase;
 import jakarta.json.Json;
 import java.math.BigDecimal;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -195,6 +201,54 @@ class WriterSchemaAgreementIT {
                 "SELECT octet_length(payload::text) FROM outbox.event WHERE id = '" + event.id() + "'"));
         assertThat(StoredText.printedSize(event.headers())).isEqualTo(db.queryLong(
                 "SELECT octet_length(headers::text) FROM outbox.event WHERE id = '" + event.id() + "'"));
+    }
+
+    /**
+     * A payload given as text is stored as given, not re-written: PostgreSQL must accept every text
+     * the writer accepts and read it as the same value as the compact text of the parsed tree (what
+     * the writer stored before), printed with the size the writer computed.
+     */
+    @Test
+    void storesPayloadTextAsGivenAndJsonbReadsTheSameValueAsItsCompactForm() throws Exception {
+        List<String> texts = new ArrayList<>(List.of(
+                "{ \"b\" : [ 1 , 2.50 , 1e3, -0, 1E+2, 0.0000001 ] ,\n \"a\" : \"\\u00e9\\n\\/\\ud83d\\ude00\" }",
+                "[\"\\ud83d" + "\uDE00\"]", "[\"\\u0001\\u001f\\\"\\\\\"]", "{\"\\u0061\": {\"\": []}}"));
+        JsonFuzz fuzz = new JsonFuzz(7);
+        while (texts.size() < 400) {
+            String json = fuzz.next();
+            try {
+                OutboxEvent.builder("Order", "1", "OrderPlaced").payload(json).build();
+                texts.add(json);
+            } catch (OutboxException refused) {
+                // the refusals are compared with the tree path in PayloadTextTest
+            }
+        }
+        db.execute("TRUNCATE outbox.event");
+        Outbox outbox = Outbox.create();
+        try (Connection c = db.connectAs(TestDatabase.APP_ROLE)) {
+            for (String json : texts) {
+                outbox.append(c, OutboxEvent.builder("Order", "1", "OrderPlaced").payload(json).build());
+            }
+        }
+        try (Connection c = db.connect();
+                PreparedStatement check = c.prepareStatement("SELECT payload::text, octet_length(payload::text),"
+                        + " CAST(? AS jsonb)::text, payload = CAST(? AS jsonb) FROM outbox.event WHERE id = ?")) {
+            for (String json : texts) {
+                OutboxEvent event = OutboxEvent.builder("Order", "1", "OrderPlaced").payload(json).build();
+                String compact = JsonCodec.write(event.payload());
+                outbox.append(c, event);
+                check.setString(1, compact);
+                check.setString(2, compact);
+                check.setObject(3, event.id());
+                try (ResultSet row = check.executeQuery()) {
+                    assertThat(row.next()).isTrue();
+                    assertThat(row.getString(1)).as("payload::text of %s", json).isEqualTo(row.getString(3));
+                    assertThat(row.getBoolean(4)).as("same jsonb as the compact text of %s", json).isTrue();
+                    assertThat(row.getLong(2)).as("printed size of %s", json)
+                            .isEqualTo(JsonCodec.scanPayload("event.payload", json).printedSize());
+                }
+            }
+        }
     }
 
     private static String javaOutcome(Case input) throws SQLException {

@@ -13,9 +13,9 @@ import java.util.Deque;
 import java.util.Map;
 
 /**
- * The rules of {@code sql/V4__event_hardening.sql} and of PostgreSQL's text and jsonb types,
- * computed in Java so that the writer refuses exactly what the database refuses, before any SQL
- * is sent (and with a message naming the rule).
+ * The event rules of {@code sql/} (V4's, checked by V7's trigger) and of PostgreSQL's text and
+ * jsonb types, computed in Java so that the writer refuses exactly what the database refuses,
+ * before any SQL is sent (and with a message naming the rule).
  */
 public final class StoredText {
     /**
@@ -55,10 +55,54 @@ public final class StoredText {
     public static void requireWellFormed(String field, String text) {
         int bad = loneSurrogate(text);
         if (bad >= 0) {
-            throw new OutboxException(field + " must be well-formed Unicode: it holds the unpaired surrogate "
-                    + String.format("U+%04X", (int) text.charAt(bad)) + " at index " + bad
-                    + ", which UTF-8 and PostgreSQL cannot store (was " + escaped(text) + "); fix how the text was decoded");
+            throw new OutboxException(notWellFormed(field, text, bad));
         }
+    }
+
+    private static String notWellFormed(String field, String text, int bad) {
+        return field + " must be well-formed Unicode: it holds the unpaired surrogate "
+                + String.format("U+%04X", (int) text.charAt(bad)) + " at index " + bad
+                + ", which UTF-8 and PostgreSQL cannot store (was " + escaped(text) + "); fix how the text was decoded";
+    }
+
+    /**
+     * Why jsonb cannot store a string of a payload that {@link #printedSize(String)} refused: an
+     * unpaired surrogate or NUL. {@code path} says where it is, e.g. {@code $.a[2]}.
+     */
+    static String refusedString(String field, String path, String s) {
+        int bad = loneSurrogate(s);
+        return bad >= 0 ? notWellFormed(field + " at " + path, s, bad)
+                : field + " must not contain the NUL character (\\u0000), at " + path + ": PostgreSQL jsonb cannot store it";
+    }
+
+    /** Size of a number as jsonb prints it (numeric, plain notation: 1E+3 as 1000); -1 beyond PostgreSQL's numeric. */
+    static long printedSize(BigDecimal n) {
+        long scale = Math.max(0, n.scale());
+        long integerDigits = n.signum() == 0 ? 1 : Math.max(1L, (long) n.precision() - n.scale());
+        if (scale > NUMERIC_MAX_SCALE || integerDigits > NUMERIC_MAX_INTEGER_DIGITS) {
+            return -1;
+        }
+        return (n.signum() < 0 ? 1 : 0) + integerDigits + (scale > 0 ? 1 + scale : 0);
+    }
+
+    /** Why a number that {@link #printedSize(BigDecimal)} refused cannot be stored. */
+    static String refusedNumber(String field, String path, BigDecimal n) {
+        return field + " holds a number PostgreSQL's numeric cannot store, at " + path
+                + " (was " + JsonCodec.abbreviate(n.toString()) + "): at most " + NUMERIC_MAX_INTEGER_DIGITS
+                + " digits before the decimal point and " + NUMERIC_MAX_SCALE + " after";
+    }
+
+    /** A JSON path for messages, {@code $.key[2]}, from the keys and indexes of {@code steps}; at most 8 shown. */
+    static String path(Iterable<?> steps) {
+        StringBuilder out = new StringBuilder("$");
+        int shown = 0;
+        for (Object step : steps) {
+            if (++shown > 8) {
+                return out.append("…").toString();
+            }
+            out.append(step instanceof Integer ? "[" + step + "]" : "." + visible((String) step));
+        }
+        return out.toString();
     }
 
     /** The error for JSON nested deeper than {@value #MAX_DEPTH}; {@code where} says where it was found. */
@@ -95,18 +139,18 @@ public final class StoredText {
      * A JSON string as jsonb prints it (PostgreSQL's escape_json), quotes included; -1 if it holds
      * what jsonb cannot store (NUL, an unpaired surrogate). One pass: this runs over every string.
      */
-    private static long printedSize(String s) {
+    static long printedSize(String s) {
         long size = 2;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') {
+            if (c >= 0x20 && c < 0x80) { // most characters: one test, one byte
+                size += c == '"' || c == '\\' ? 2 : 1;
+            } else if (c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') {
                 size += 2;
             } else if (c == 0) {
                 return -1;
             } else if (c < 0x20) {
                 size += 6; // backslash, u and four hex digits
-            } else if (c < 0x80) {
-                size += 1;
             } else if (c < 0x800) {
                 size += 2;
             } else if (Character.isSurrogate(c)) {
@@ -122,7 +166,7 @@ public final class StoredText {
         return size;
     }
 
-    private static int loneSurrogate(String s) {
+    static int loneSurrogate(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (Character.isSurrogate(c)) {
@@ -205,35 +249,21 @@ public final class StoredText {
         private long string(String s) {
             long size = printedSize(s);
             if (size < 0) { // the message (and the path in it) is only built for a refused string
-                requireWellFormed(field + " at " + path(), s);
-                throw new OutboxException(field + " must not contain the NUL character (\\u0000), at " + path()
-                        + ": PostgreSQL jsonb cannot store it");
+                throw new OutboxException(refusedString(field, path(), s));
             }
             return size;
         }
 
         private long number(BigDecimal n) {
-            // jsonb keeps numbers as numeric and prints them in plain notation: 1E+3 as 1000.
-            long scale = Math.max(0, n.scale());
-            long integerDigits = n.signum() == 0 ? 1 : Math.max(1L, (long) n.precision() - n.scale());
-            if (scale > NUMERIC_MAX_SCALE || integerDigits > NUMERIC_MAX_INTEGER_DIGITS) {
-                throw new OutboxException(field + " holds a number PostgreSQL's numeric cannot store, at " + path()
-                        + " (was " + JsonCodec.abbreviate(n.toString()) + "): at most " + NUMERIC_MAX_INTEGER_DIGITS
-                        + " digits before the decimal point and " + NUMERIC_MAX_SCALE + " after");
+            long size = printedSize(n);
+            if (size < 0) {
+                throw new OutboxException(refusedNumber(field, path(), n));
             }
-            return (n.signum() < 0 ? 1 : 0) + integerDigits + (scale > 0 ? 1 + scale : 0);
+            return size;
         }
 
         private String path() {
-            StringBuilder out = new StringBuilder("$");
-            int shown = 0;
-            for (Object step : path) {
-                if (++shown > 8) {
-                    return out.append("…").toString();
-                }
-                out.append(step instanceof Integer ? "[" + step + "]" : "." + visible((String) step));
-            }
-            return out.toString();
+            return StoredText.path(path);
         }
     }
 }

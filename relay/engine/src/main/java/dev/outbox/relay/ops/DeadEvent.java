@@ -1,6 +1,6 @@
 package dev.outbox.relay.ops;
 
-import jakarta.json.Json;
+import dev.outbox.core.internal.JsonFactories;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -44,7 +44,7 @@ public record DeadEvent(
 
     /** The event as a JSON object: the component names as keys, times ISO-8601. */
     public JsonObject toJson() {
-        JsonObjectBuilder o = Json.createObjectBuilder()
+        JsonObjectBuilder o = JsonFactories.objectBuilder()
                 .add("id", id.toString())
                 .add("seq", seq)
                 .add("aggregateType", aggregateType)
@@ -66,7 +66,7 @@ public record DeadEvent(
 
     /** A JSON array of dead events, for scripts. */
     public static String renderJson(List<DeadEvent> events) {
-        JsonArrayBuilder a = Json.createArrayBuilder();
+        JsonArrayBuilder a = JsonFactories.arrayBuilder();
         events.forEach(e -> a.add(e.toJson()));
         return a.build().toString();
     }

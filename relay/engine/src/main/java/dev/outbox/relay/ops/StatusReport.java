@@ -1,8 +1,8 @@
 package dev.outbox.relay.ops;
 
+import dev.outbox.core.internal.JsonFactories;
 import dev.outbox.relay.RelayState;
 import dev.outbox.relay.internal.EventStore;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -99,7 +99,7 @@ public record StatusReport(
 
     /** The report as a JSON object. */
     public JsonObject toJson() {
-        JsonObjectBuilder o = Json.createObjectBuilder()
+        JsonObjectBuilder o = JsonFactories.objectBuilder()
                 .add("schema", schema)
                 .add("at", at.toString())
                 .add("backlog", backlog);
@@ -110,9 +110,9 @@ public record StatusReport(
                     .add("oldestUndeliveredAgeSeconds", oldestUndeliveredAge().orElseThrow().toMillis() / 1000.0);
         }
         o.add("retrying", retrying).add("dead", dead).add("published", published);
-        JsonArrayBuilder list = Json.createArrayBuilder();
+        JsonArrayBuilder list = JsonFactories.arrayBuilder();
         for (RelayInstance i : instances) {
-            JsonObjectBuilder io = Json.createObjectBuilder().add("name", i.name()).add("pid", i.pid());
+            JsonObjectBuilder io = JsonFactories.objectBuilder().add("name", i.name()).add("pid", i.pid());
             if (i.connectedSince() == null) {
                 io.addNull("connectedSince");
             } else {
@@ -127,7 +127,7 @@ public record StatusReport(
             if (i.state() == null) {
                 io.addNull("state");
             } else {
-                JsonObjectBuilder state = Json.createObjectBuilder()
+                JsonObjectBuilder state = JsonFactories.objectBuilder()
                         .add("phase", i.state().phase().name())
                         .add("since", i.state().since().toString());
                 if (i.state().lastError() == null) {
@@ -146,7 +146,7 @@ public record StatusReport(
     }
 
     private static JsonArrayBuilder ints(List<Integer> values) {
-        JsonArrayBuilder a = Json.createArrayBuilder();
+        JsonArrayBuilder a = JsonFactories.arrayBuilder();
         values.forEach(a::add);
         return a;
     }

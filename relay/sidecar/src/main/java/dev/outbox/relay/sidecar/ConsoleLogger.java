@@ -1,8 +1,8 @@
 package dev.outbox.relay.sidecar;
 
+import dev.outbox.core.internal.JsonFactories;
 import dev.outbox.relay.internal.ControlChars;
 import dev.outbox.relay.internal.LogFields;
-import jakarta.json.Json;
 import jakarta.json.JsonObjectBuilder;
 import java.io.PrintStream;
 import java.text.MessageFormat;
@@ -138,7 +138,7 @@ final class ConsoleLogger implements System.Logger {
             // The fields become JSON fields; their placeholder would only repeat them in the text.
             message = format.replace("{" + (params.length - 1) + "}", "").strip();
         }
-        JsonObjectBuilder object = Json.createObjectBuilder()
+        JsonObjectBuilder object = JsonFactories.objectBuilder()
                 .add("time", TIME.format(Instant.now()))
                 .add("level", label(level))
                 .add("logger", name)

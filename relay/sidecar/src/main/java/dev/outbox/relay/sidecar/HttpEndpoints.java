@@ -1,12 +1,12 @@
 package dev.outbox.relay.sidecar;
 
 import dev.outbox.core.OutboxException;
+import dev.outbox.core.internal.JsonFactories;
 import dev.outbox.relay.RelayState;
 import dev.outbox.relay.RelayStats;
 import dev.outbox.relay.internal.LogFields;
 import dev.outbox.relay.ops.Operations;
 import dev.outbox.relay.ops.QueueState;
-import jakarta.json.Json;
 import jakarta.json.JsonObjectBuilder;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -122,9 +122,9 @@ public final class HttpEndpoints implements AutoCloseable {
         String database = readings.last().databaseProblem(System.nanoTime());
         boolean relayReady = relay.ready();
         boolean up = database == null && relayReady;
-        JsonObjectBuilder body = Json.createObjectBuilder()
+        JsonObjectBuilder body = JsonFactories.objectBuilder()
                 .add("status", up ? "UP" : "DOWN")
-                .add("checks", Json.createObjectBuilder()
+                .add("checks", JsonFactories.objectBuilder()
                         .add("database", database == null ? "UP" : "DOWN")
                         .add("relay", relayReady ? "UP" : "DOWN"))
                 .add("relay_state", relay.state().phase().name())

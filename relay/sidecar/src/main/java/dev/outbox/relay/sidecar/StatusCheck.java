@@ -1,8 +1,8 @@
 package dev.outbox.relay.sidecar;
 
+import dev.outbox.core.internal.JsonFactories;
 import dev.outbox.relay.ops.StatusReport;
 import dev.outbox.relay.config.Durations;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,9 +57,9 @@ record StatusCheck(StatusReport report, Duration maxAge, List<String> failures) 
 
     /** {@code {"ok":…,"failures":[…],"status":{…}}}. */
     String renderJson() {
-        JsonArrayBuilder list = Json.createArrayBuilder();
+        JsonArrayBuilder list = JsonFactories.arrayBuilder();
         failures.forEach(list::add);
-        return Json.createObjectBuilder().add("ok", ok()).add("maxAgeSeconds", maxAge.toSeconds())
+        return JsonFactories.objectBuilder().add("ok", ok()).add("maxAgeSeconds", maxAge.toSeconds())
                 .add("failures", list).add("status", report.toJson()).build().toString();
     }
 }

@@ -1,10 +1,10 @@
 package dev.outbox.relay.transport.log;
 
+import dev.outbox.core.internal.JsonFactories;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
-import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -17,7 +17,6 @@ import java.io.StringWriter;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 
@@ -67,10 +66,10 @@ public final class LogTransport implements Transport {
 
     /** The JSON line for one event, without line separator. */
     static String line(OutboxMessage m) {
-        JsonObjectBuilder headers = Json.createObjectBuilder();
+        JsonObjectBuilder headers = JsonFactories.objectBuilder();
         // Sorted so that lines are stable and easy to diff.
         new TreeMap<>(m.headers()).forEach(headers::add);
-        JsonObject event = Json.createObjectBuilder()
+        JsonObject event = JsonFactories.objectBuilder()
                 .add("id", m.id().toString())
                 .add("seq", m.seq())
                 .add("aggregatetype", m.aggregateType())
@@ -82,14 +81,14 @@ public final class LogTransport implements Transport {
                 .add("payload", parse(m.payload()))
                 .build();
         StringWriter text = new StringWriter();
-        try (JsonWriter writer = Json.createWriterFactory(Map.of()).createWriter(text)) {
+        try (JsonWriter writer = JsonFactories.writer(text)) {
             writer.write(event);
         }
         return text.toString();
     }
 
     private static JsonValue parse(String json) {
-        try (JsonReader reader = Json.createReader(new StringReader(json))) {
+        try (JsonReader reader = JsonFactories.reader(new StringReader(json))) {
             return reader.readValue();
         }
     }

@@ -1,6 +1,7 @@
 package dev.outbox.relay.transport.http;
 
 import dev.outbox.core.OutboxException;
+import dev.outbox.core.internal.JsonFactories;
 import dev.outbox.relay.spi.Acks;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
@@ -10,7 +11,6 @@ import dev.outbox.relay.config.Durations;
 import dev.outbox.relay.config.Redaction;
 import dev.outbox.relay.transport.CloudEvent;
 import dev.outbox.relay.transport.TransportBuilder;
-import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonReader;
 import java.io.IOException;
@@ -448,8 +448,8 @@ public final class HttpTransport implements Transport {
         StringBuilder body = new StringBuilder("[");
         for (CloudEvent event : events) {
             body.append(body.length() == 1 ? "{" : ",{");
-            event.attributes().forEach((name, value) -> body.append(Json.createValue(name)).append(':')
-                    .append(Json.createValue(value)).append(','));
+            event.attributes().forEach((name, value) -> body.append(JsonFactories.string(name)).append(':')
+                    .append(JsonFactories.string(value)).append(','));
             body.append("\"data\":").append(event.data()).append('}');
         }
         return body.append(']').toString();
@@ -473,7 +473,7 @@ public final class HttpTransport implements Transport {
     }
 
     private static boolean isJson(String text) {
-        try (JsonReader reader = Json.createReader(new StringReader(text))) {
+        try (JsonReader reader = JsonFactories.reader(new StringReader(text))) {
             reader.readValue();
             return true;
         } catch (JsonException e) {
