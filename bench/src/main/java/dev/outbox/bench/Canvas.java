@@ -38,6 +38,8 @@ final class Canvas {
     private boolean xLog;
     private double yMin;
     private double yMax;
+    /** Pixels between the plot area's sides and the ends of a numeric x axis, so edge points stay visible. */
+    private int xInset;
 
     Canvas(String title) {
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -73,6 +75,7 @@ final class Canvas {
     /** A numeric x axis, linear or logarithmic (base 10), with its label. */
     void xAxis(double min, double max, boolean log, String label) {
         xLog = log;
+        xInset = 20;
         List<Double> ticks;
         if (log) {
             ticks = new ArrayList<>();
@@ -152,7 +155,7 @@ final class Canvas {
     int x(double value) {
         double f = xLog ? (Math.log10(value) - Math.log10(xMin)) / (Math.log10(xMax) - Math.log10(xMin))
                 : (value - xMin) / (xMax - xMin);
-        return (int) Math.round(left + f * (right - left));
+        return (int) Math.round(left + xInset + f * (right - left - 2 * xInset));
     }
 
     int y(double value) {

@@ -155,9 +155,31 @@ public final class KafkaScenario implements Scenario {
                 headers);
     }
 
+    /**
+     * Creates the topic and waits (polling, 30 s at most) until every partition has a leader, so
+     * that neither side's timed run starts against a topic the broker is still setting up (a raw
+     * producer once failed with OutOfOrderSequenceException for two minutes on a topic created
+     * milliseconds before).
+     */
     public static String createTopic(Admin admin, String topic) throws Exception {
         admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        return topic;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic)
+                        .partitions();
+                if (partitions.size() == PARTITIONS && partitions.stream().allMatch(p -> p.leader() != null
+                        && !p.leader().isEmpty())) {
+                    return topic;
+                }
+            } catch (java.util.concurrent.ExecutionException notYet) {
+                // UnknownTopicOrPartition until the metadata has spread: ask again
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("topic " + topic + " has no leader for every partition after 30 s");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);
+        }
     }
 
     public static void deleteTopic(Admin admin, String topic) {
