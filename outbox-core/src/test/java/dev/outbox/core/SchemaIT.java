@@ -242,7 +242,7 @@ class SchemaIT {
 
             assertThat(old.queryLong("SELECT count(*) FROM outbox.event")).isEqualTo(3);
             assertThat(old.queryLong("SELECT count(*) FROM pg_constraint WHERE conrelid = 'outbox.event'::regclass"
-                    + " AND NOT convalidated")).as("V7 checks new and re-queued rows only: nothing to validate").isZero();
+                    + " AND NOT convalidated")).as("V6 checks new and re-queued rows only: nothing to validate").isZero();
             try (Connection c = old.connectAs(TestDatabase.RELAY_ROLE); Statement s = c.createStatement()) {
                 // The relay can record failures and deliveries of the old rows.
                 assertThat(s.executeUpdate("UPDATE outbox.event SET attempts = attempts + 1, last_error = 'too large'"

@@ -13,7 +13,7 @@ import java.util.Deque;
 import java.util.Map;
 
 /**
- * The event rules of {@code sql/} (V4's, checked by V7's trigger) and of PostgreSQL's text and
+ * The event rules of {@code sql/} (V4's, checked by V6's trigger) and of PostgreSQL's text and
  * jsonb types, computed in Java so that the writer refuses exactly what the database refuses,
  * before any SQL is sent (and with a message naming the rule).
  */

@@ -1,4 +1,4 @@
--- V7: the event rules of V1 and V4 checked by one row trigger instead of nine CHECK constraints.
+-- V6: the event rules of V1 and V4 checked by one row trigger instead of nine CHECK constraints.
 -- The same rules, the same names: a refused row fails with SQLSTATE 23514 (check_violation),
 -- the message "new row for relation "event" violates check constraint "<name>"" and the
 -- constraint name in the error's CONSTRAINT field, as before. What changes is the cost (below).
