@@ -86,8 +86,9 @@ public final class EventStore {
      * @param events the events to send, bodies loaded
      * @param tooLarge the first event, too large to load; {@code null} when {@code events} is used
      * @param full whether the claim stopped at a limit, so more events are likely waiting
+     * @param bytes the events' payload and headers as JSON text
      */
-    public record Claim(List<OutboxMessage> events, TooLarge tooLarge, boolean full) {
+    public record Claim(List<OutboxMessage> events, TooLarge tooLarge, boolean full, long bytes) {
     }
 
     /**
@@ -111,6 +112,7 @@ public final class EventStore {
         List<Row> rows = new ArrayList<>();
         List<UUID> later = new ArrayList<>();
         boolean full;
+        long total = 0;
         try (PreparedStatement s = c.prepareStatement(claimSql)) {
             s.setLong(1, inlineMax);
             s.setLong(2, inlineMax);
@@ -120,7 +122,6 @@ public final class EventStore {
             s.setTimestamp(5, at);
             s.setString(6, multirange(skip));
             s.setInt(7, limit);
-            long total = 0;
             int seen = 0;
             boolean cut = false;
             try (ResultSet r = s.executeQuery()) {
@@ -130,7 +131,7 @@ public final class EventStore {
                     if (total + bytes > maxBytes) {
                         if (rows.isEmpty()) {
                             return new Claim(List.of(), new TooLarge(r.getObject(1, UUID.class), r.getString(3),
-                                    r.getString(4), r.getString(5), r.getInt(7) + 1, bytes), true);
+                                    r.getString(4), r.getString(5), r.getInt(7) + 1, bytes), true, 0);
                         }
                         cut = true; // this row and the rest stay for the next claim (unlocked at commit)
                         break;
@@ -156,7 +157,7 @@ public final class EventStore {
                     "{}".equals(body.headers) ? Map.of() : JsonCodec.readHeaders(body.headers), row.occurredAt,
                     row.attempt));
         }
-        return new Claim(claimed, null, full);
+        return new Claim(claimed, null, full, total);
     }
 
     /**

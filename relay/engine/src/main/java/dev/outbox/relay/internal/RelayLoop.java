@@ -92,6 +92,8 @@ public final class RelayLoop implements Runnable {
     private InFlight inFlight;
     /** Claimed, not handed to the transport yet: the batch after the one in flight. */
     private List<OutboxMessage> next = List.of();
+    /** The payload and headers of {@link #next} as JSON text: {@code next} and the batch in flight share the budget. */
+    private long nextBytes;
 
     public RelayLoop(DataSource dataSource, Transport transport, RelayConfig config, Clock clock,
                      DoubleSupplier random, Metrics metrics, ExecutorService transportExecutor,
@@ -295,7 +297,7 @@ public final class RelayLoop implements Runnable {
     private Claimed relayRound() throws SQLException {
         if (inFlight == null) {
             if (next.isEmpty()) {
-                Claimed claimed = claimNext(List.of());
+                Claimed claimed = claimNext(null);
                 session.commit();
                 if (next.isEmpty()) {
                     if (state.phase() == Phase.TRANSPORT_PAUSED) {
@@ -305,7 +307,7 @@ public final class RelayLoop implements Runnable {
                 }
             }
             handOver();
-            claimNext(inFlight.events()); // overlaps the delivery
+            claimNext(inFlight); // overlaps the delivery
             session.commit();
         }
         return completeInFlight(true);
@@ -341,7 +343,7 @@ public final class RelayLoop implements Runnable {
         }
         store.failed(session, failures);
         Claimed claimed = continuing && delivery.outage() == null && running
-                ? claimNext(inFlight != null ? inFlight.events() : List.of()) : Claimed.NONE;
+                ? claimNext(inFlight) : Claimed.NONE;
         session.commit();
 
         metrics.published.add(delivery.acknowledged().size());
@@ -365,22 +367,29 @@ public final class RelayLoop implements Runnable {
 
     /**
      * Claims into {@link #next} the deliverable events after those in flight (which are not
-     * marked yet, so the claim must skip them). Does not commit.
+     * marked yet, so the claim must skip them). The batch in flight and the next one share the
+     * byte budget, so the relay holds no more event bodies than with one batch. Does not commit.
      */
-    private Claimed claimNext(List<OutboxMessage> inFlightEvents) throws SQLException {
+    private Claimed claimNext(InFlight inFlight) throws SQLException {
         Instant now = clock.instant();
         int limit = claimLimit;
-        long[] skip = new long[inFlightEvents.size()];
+        long[] skip = new long[inFlight == null ? 0 : inFlight.events().size()];
         for (int i = 0; i < skip.length; i++) {
-            skip[i] = inFlightEvents.get(i).seq();
+            skip[i] = inFlight.events().get(i).seq();
         }
-        EventStore.Claim claim = store.claim(session, slots.owned(), now, limit, config.batchMaxBytes(), skip);
+        long budget = config.batchMaxBytes() - (inFlight == null ? 0 : inFlight.bytes());
+        EventStore.Claim claim = store.claim(session, slots.owned(), now, limit, budget, skip);
+        if (claim.tooLarge() != null && claim.tooLarge().bytes() <= config.batchMaxBytes()) {
+            next = List.of(); // fits once the batch in flight is done: claimed then
+            return Claimed.FULL;
+        }
         adaptClaimLimit(claim, limit);
         if (claim.tooLarge() != null) {
             deadTooLarge(claim.tooLarge(), now);
             return Claimed.FULL;
         }
         next = claim.events();
+        nextBytes = claim.bytes();
         return next.isEmpty() ? Claimed.NONE : claim.full() ? Claimed.FULL : Claimed.SOME;
     }
 
@@ -388,7 +397,7 @@ public final class RelayLoop implements Runnable {
     private void handOver() {
         List<OutboxMessage> batch = next;
         next = List.of();
-        inFlight = new InFlight(batch, dispatcher.submit(() -> deliver(batch)), System.nanoTime());
+        inFlight = new InFlight(batch, nextBytes, dispatcher.submit(() -> deliver(batch)), System.nanoTime());
     }
 
     /** The delivery of a batch in flight; {@code null} when this thread was interrupted (stopping). */
@@ -502,8 +511,8 @@ public final class RelayLoop implements Runnable {
         return new Delivery(acknowledged, refused, heldBack, outage);
     }
 
-    /** A batch handed to the dispatcher, and when. */
-    private record InFlight(List<OutboxMessage> events, Future<Delivery> delivery, long started) {
+    /** A batch handed to the dispatcher (its payload and headers as JSON text: bytes), and when. */
+    private record InFlight(List<OutboxMessage> events, long bytes, Future<Delivery> delivery, long started) {
     }
 
     /**
