@@ -10,7 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Markdown report ({@code REPORT.md}) and its plots (PNG files next to it). Scenarios add a
+ * The Markdown report ({@code REPORT.md}) and its plots (PNG files next to it), of one run: an
+ * earlier run's report and plots in the directory are removed when it is created. Scenarios add a
  * {@link Section} each, with text, tables and plots; the harness writes the file after every
  * scenario, so a run that fails later still leaves what was measured.
  */
@@ -27,8 +28,15 @@ public final class Report {
         this.title = title;
         try {
             Files.createDirectories(directory);
+            // A report is one run: plots of an earlier run would be mistaken for this one's.
+            try (var old = Files.newDirectoryStream(directory, p -> p.getFileName().toString().endsWith(".png")
+                    || p.getFileName().toString().equals(FILE_NAME))) {
+                for (Path p : old) {
+                    Files.delete(p);
+                }
+            }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the report directory " + directory, e);
+            throw new UncheckedIOException("cannot prepare the report directory " + directory, e);
         }
     }
 

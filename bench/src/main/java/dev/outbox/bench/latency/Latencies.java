@@ -9,8 +9,10 @@ import java.util.Locale;
  * @param millis the latencies in milliseconds, ascending (events of the warm-up window left out)
  * @param written events committed in the run
  * @param rate the commit rate the writers reached, events per second
+ * @param early events that arrived before their writer noted its commit (it was descheduled
+ *        between the commit and reading the clock); counted as 0 ms
  */
-record Latencies(double[] millis, int written, double rate) {
+record Latencies(double[] millis, int written, double rate, int early) {
 
     Latencies {
         millis = millis.clone();
@@ -32,7 +34,8 @@ record Latencies(double[] millis, int written, double rate) {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "%,d events at %,.0f/s: p50 %.1f ms, p90 %.1f, p99 %.1f, max %.1f", millis.length,
-                rate, percentile(50), percentile(90), percentile(99), max());
+        return String.format(Locale.ROOT, "%,d events at %,.0f/s: p50 %.1f ms, p90 %.1f, p99 %.1f, max %.1f%s", millis.length,
+                rate, percentile(50), percentile(90), percentile(99), max(),
+                early == 0 ? "" : " (" + early + " arrived before their writer noted the commit)");
     }
 }

@@ -205,7 +205,14 @@ public final class LatencyScenario implements Scenario {
             long settled = start + SETTLE.toNanos();
             double[] millis = committed.entrySet().stream().filter(e -> e.getValue() - settled >= 0)
                     .mapToDouble(e -> (received.get(e.getKey()) - e.getValue()) / 1e6).toArray();
-            return new Latencies(millis, total, reached);
+            int early = 0;
+            for (int i = 0; i < millis.length; i++) {
+                if (millis[i] < 0) { // the relay was faster than the writer thread's return from commit()
+                    millis[i] = 0;
+                    early++;
+                }
+            }
+            return new Latencies(millis, total, reached, early);
         } finally {
             reading.set(false);
             threads.shutdownNow();
@@ -280,6 +287,8 @@ public final class LatencyScenario implements Scenario {
         table.row("max", maxA.format(1) + " ms", maxB.format(1) + " ms", ratio(r, Latencies::max).format(1));
         table.row("rate reached", Summary.of(r.a().stream().map(Latencies::rate).toList()).formatRate(),
                 Summary.of(r.b().stream().map(Latencies::rate).toList()).formatRate(), "");
+        table.row("arrived before the writer noted its commit (counted as 0 ms)",
+                r.a().stream().mapToInt(Latencies::early).sum(), r.b().stream().mapToInt(Latencies::early).sum(), "");
         section.text("Medians over " + r.a().size() + " interleaved rounds, (min–max):");
         section.table(table);
         section.plot(bars, "latency-percentiles");
@@ -309,10 +318,11 @@ public final class LatencyScenario implements Scenario {
     private static void addCdf(LineChart chart, String series, List<Latencies> runs) {
         double[] all = runs.stream().flatMapToDouble(l -> java.util.Arrays.stream(l.millis())).sorted().toArray();
         int n = all.length;
-        chart.point(series, Math.max(all[0], 0.01), 0);
+        double floor = java.util.Arrays.stream(all).filter(v -> v > 0).min().orElse(0.01); // a log axis has no 0
+        chart.point(series, floor, 0);
         for (int q = 1; q <= 200; q++) {
             int index = Math.min(n - 1, (int) Math.ceil(q / 200.0 * n) - 1);
-            chart.point(series, Math.max(all[index], 0.01), (index + 1) / (double) n);
+            chart.point(series, Math.max(all[index], floor), (index + 1) / (double) n);
         }
     }
 }
