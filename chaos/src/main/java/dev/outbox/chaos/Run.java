@@ -193,7 +193,7 @@ final class Run implements AutoCloseable {
     }
 
     private long published() throws SQLException {
-        return query("SELECT count(*) FROM outbox.event WHERE aggregatetype = ? AND published_at IS NOT NULL "
+        return query("SELECT count(*) FROM outbox.event_history WHERE aggregatetype = ? "
                 + "AND NOT (aggregateid = ANY (?))", Set.of());
     }
 
@@ -217,8 +217,11 @@ final class Run implements AutoCloseable {
         List<Tally.Stored> out = new ArrayList<>();
         try (Connection c = lab.postgres().connect(database);
                 PreparedStatement s = c.prepareStatement("SELECT aggregateid, (payload->>'n')::int, "
-                        + "published_at IS NOT NULL, dead_at IS NOT NULL FROM outbox.event WHERE aggregatetype = ?")) {
+                        + "published_at IS NOT NULL, dead_at IS NOT NULL FROM outbox.event WHERE aggregatetype = ? "
+                        + "UNION ALL SELECT aggregateid, (payload->>'n')::int, true, false "
+                        + "FROM outbox.event_history WHERE aggregatetype = ?")) {
             s.setString(1, route);
+            s.setString(2, route);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     out.add(new Tally.Stored(rs.getString(1), rs.getInt(2), rs.getBoolean(3), rs.getBoolean(4)));

@@ -212,8 +212,8 @@ final class Workload implements AutoCloseable {
         /** How many events with a higher seq the relay published while this transaction was open. */
         long overtakenBy() throws SQLException {
             try (Connection c = pg.connect(database);
-                    PreparedStatement s = c.prepareStatement("SELECT count(*) FROM outbox.event "
-                            + "WHERE seq > ? AND published_at IS NOT NULL")) {
+                    PreparedStatement s = c.prepareStatement("SELECT count(*) FROM outbox.event_history "
+                            + "WHERE seq > ?")) {
                 s.setLong(1, minSeq);
                 try (ResultSet rs = s.executeQuery()) {
                     rs.next();

@@ -50,7 +50,7 @@ class SchemaIT {
         try (TestDatabase second = TestDatabase.create(); Connection c = second.connect()) {
             TestDatabase.applyMigrations(c); // once more on the same database
             assertThat(second.queryLong("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'outbox'"))
-                    .isEqualTo(3); // event, inbox, relay_instance
+                    .isEqualTo(4); // event, event_history, inbox, relay_instance
         }
     }
 
@@ -58,11 +58,11 @@ class SchemaIT {
     void everyTableColumnIndexFunctionAndRoleIsCommented() {
         String inSchema = " JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'outbox'";
         assertThat(db.queryLong("SELECT count(*) FROM pg_class c" + inSchema
-                + " WHERE c.relkind IN ('r', 'i') AND obj_description(c.oid, 'pg_class') IS NULL"
+                + " WHERE c.relkind IN ('r', 'p', 'i') AND obj_description(c.oid, 'pg_class') IS NULL"
                 + " AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = c.oid)"))
                 .as("tables and indexes without comment (constraint indexes excepted)").isZero();
         assertThat(db.queryLong("SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid" + inSchema
-                + " WHERE c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped"
+                + " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped"
                 + " AND col_description(c.oid, a.attnum) IS NULL"))
                 .as("columns without comment").isZero();
         assertThat(db.queryLong("SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
@@ -141,6 +141,11 @@ class SchemaIT {
         "UPDATE outbox.event SET published_at = now()",
         "DELETE FROM outbox.event",
         "TRUNCATE outbox.event",
+        "SELECT * FROM outbox.event_history",
+        "INSERT INTO outbox.event_history SELECT gen_random_uuid(), 1, 'A', '1', 'T', '{}', '{}', now(), 0, NULL, now()",
+        "SELECT outbox.event_history_prepare(current_date, 1)",
+        "SELECT outbox.event_history_drop(now())",
+        "SELECT * FROM outbox.event_history_replay('-infinity', 'infinity', NULL, NULL)",
     })
     void applicationRoleCanOnlyInsertEvents(String sql) {
         assertThatThrownBy(() -> executeAs(TestDatabase.APP_ROLE, sql))
@@ -156,6 +161,10 @@ class SchemaIT {
         "UPDATE outbox.event SET payload = '{}'",
         "UPDATE outbox.event SET type = 'Other'",
         "CREATE TABLE outbox.sneaky (id int)",
+        "UPDATE outbox.event_history SET payload = '{}'",
+        "TRUNCATE outbox.event_history",
+        "CREATE TABLE outbox.event_history_p19990101 PARTITION OF outbox.event_history"
+                + " FOR VALUES FROM ('1999-01-01 00:00Z') TO ('1999-01-02 00:00Z')",
     })
     void relayRoleCannotReadBusinessTablesOrChangeEvents(String sql) {
         assertThatThrownBy(() -> executeAs(TestDatabase.RELAY_ROLE, sql))
@@ -185,6 +194,44 @@ class SchemaIT {
             c.commit();
         }
         assertThat(db.queryLong("SELECT count(*) FROM outbox.event")).isEqualTo(1);
+    }
+
+    @Test
+    void relayRoleMovesEventsToTheHistoryAndBackAndDropsOldDaysThroughTheFunctionsOnly() throws Exception {
+        db.execute("TRUNCATE outbox.event; INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload)"
+                + " SELECT 'Order', g::text, 'OrderPlaced', '{}' FROM generate_series(1, 3) g");
+        String seqs = db.queryString("SELECT string_agg(id || '/' || seq, ',' ORDER BY seq) FROM outbox.event");
+        try (Connection c = db.connectAs(TestDatabase.RELAY_ROLE); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            try (ResultSet r = s.executeQuery("SELECT outbox.event_history_prepare('2000-01-01', 2)")) {
+                r.next();
+                assertThat(r.getInt(1)).as("partitions made").isEqualTo(2);
+            }
+            assertThat(s.executeUpdate("WITH d AS (DELETE FROM outbox.event RETURNING id, seq, aggregatetype, aggregateid,"
+                    + " type, payload, headers, occurred_at, attempts, last_error) INSERT INTO outbox.event_history"
+                    + " SELECT *, '2000-01-01 12:00Z' FROM d")).isEqualTo(3);
+            c.commit();
+            try (ResultSet r = s.executeQuery("SELECT * FROM outbox.event_history_replay('-infinity', 'infinity', NULL, NULL)")) {
+                r.next();
+                assertThat(r.getLong(1)).as("moved back").isEqualTo(3);
+            }
+            c.commit();
+        }
+        assertThat(db.queryString("SELECT string_agg(id || '/' || seq, ',' ORDER BY seq) FROM outbox.event"))
+                .as("the same ids and seqs, queued again").isEqualTo(seqs);
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event_history")).isZero();
+
+        db.execute("INSERT INTO outbox.event_history SELECT gen_random_uuid(), 9, 'A', '1', 'T', '{}', '{}', now(), 0, NULL,"
+                + " '2000-01-01 23:00Z'");
+        try (Connection c = db.connectAs(TestDatabase.RELAY_ROLE); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT outbox.event_history_drop('2000-01-02 00:00Z')")) {
+            r.next();
+            assertThat(r.getLong(1)).as("events the dropped days held").isEqualTo(1);
+        }
+        assertThat(db.queryLong("SELECT count(*) FROM pg_class WHERE relname LIKE 'event_history_p2000%'"))
+                .as("2000-01-01 dropped, 2000-01-02 not over yet").isEqualTo(1);
+        assertThatThrownBy(() -> executeAs(TestDatabase.RELAY_ROLE, "DROP TABLE outbox.event_history_p20000102"))
+                .as("only through the function").hasMessageContaining("must be owner");
     }
 
     @ParameterizedTest

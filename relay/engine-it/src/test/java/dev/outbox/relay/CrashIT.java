@@ -48,7 +48,7 @@ class CrashIT {
                 await("relay " + kill + " is in the middle of a batch", WAIT, () ->
                         db.queryLong("SELECT count(*) FROM sink") >= before + 300
                         && db.queryLong("SELECT count(*) FROM sink")
-                           > db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NOT NULL"));
+                           > db.queryLong("SELECT count(*) FROM outbox.event_history"));
             } finally {
                 relay.destroyForcibly(); // SIGKILL: no shutdown hook, a batch is in flight
                 assertThat(relay.waitFor(30, TimeUnit.SECONDS)).isTrue();

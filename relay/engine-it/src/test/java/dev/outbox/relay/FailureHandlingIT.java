@@ -148,7 +148,7 @@ class FailureHandlingIT {
         Relay relay = start(Relay.builder(relayRole, sink).config(fast().backoffBase(Duration.ofMillis(50)).backoffCap(Duration.ofMillis(200)).build()));
 
         await("the relay tried and paused", WAIT, () -> relay.stats().transportErrors() >= 3);
-        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NOT NULL")).isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event_history")).isZero();
         assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE attempts > 0"))
                 .as("an outage is not the events' fault: no attempts charged").isZero();
 
@@ -171,7 +171,7 @@ class FailureHandlingIT {
 
         await("the answered keys delivered", WAIT, () -> db.queryLong("SELECT count(*) FROM sink") == 50);
         await("the relay paused on the outage several times", WAIT, () -> relay.stats().transportErrors() >= 3);
-        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NOT NULL"))
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event_history"))
                 .as("acknowledged events of the batch are marked").isEqualTo(50);
         assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE attempts > 0 OR last_error IS NOT NULL"
                 + " OR next_attempt_at IS NOT NULL")).as("nothing charged for the unanswered events").isZero();
@@ -241,7 +241,7 @@ class FailureHandlingIT {
                 .backoffBase(Duration.ofMillis(50)).backoffCap(Duration.ofMillis(100)).build()));
 
         await("the call timed out", WAIT, () -> relay.stats().transportErrors() >= 1);
-        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NOT NULL")).isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event_history")).isZero();
         sink.release();
         awaitAllPublished(db, WAIT);
         assertThat(Events.received(db).distinct()).isEqualTo(50);
@@ -261,7 +261,7 @@ class FailureHandlingIT {
         sink.release();
 
         assertThat(took).isLessThan(Duration.ofMillis(500 + SHUTDOWN_MARGIN_MILLIS));
-        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NOT NULL"))
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event_history"))
                 .as("the abandoned batch is not marked").isZero();
         assertThat(db.queryLong("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
                 + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))
@@ -323,7 +323,7 @@ class FailureHandlingIT {
         sink.release();
 
         assertThat(took).isLessThan(Duration.ofMillis(1_000 + SHUTDOWN_MARGIN_MILLIS));
-        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NOT NULL"))
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event_history"))
                 .as("the abandoned batch is not marked").isZero();
         assertThat(db.queryLong("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
                 + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))

@@ -11,6 +11,9 @@ import dev.outbox.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -54,7 +57,7 @@ class RelayIT {
         assertThat(received.duplicates()).isZero();
         assertThat(received.keysOutOfOrder()).isEmpty();
         assertThat(relay.stats().published()).isEqualTo(500);
-        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NOT NULL AND attempts = 0"))
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event_history WHERE attempts = 0"))
                 .isEqualTo(500);
     }
 
@@ -151,15 +154,60 @@ class RelayIT {
     }
 
     @Test
-    void purgesPublishedEventsOlderThanTheRetentionInSmallBatches() {
+    void movesPublishedEventsToTheHistoryWithTheirDeliveryStateAndPreparesTodayAndTomorrow() {
+        Events.insert(db, 100, 10, "OrderPlaced");
+        db.execute("UPDATE outbox.event SET attempts = 2, last_error = 'refused' WHERE seq = (SELECT min(seq) FROM outbox.event)");
+        start("r1", sink("r1"), fast());
+        await("every event moved to the history", WAIT, () -> db.queryLong("SELECT count(*) FROM outbox.event") == 0);
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event_history")).isEqualTo(100);
+        assertThat(db.queryString("SELECT attempts || ' ' || last_error FROM outbox.event_history"
+                + " WHERE seq = (SELECT min(seq) FROM outbox.event_history)")).isEqualTo("2 refused");
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event_history"
+                + " WHERE published_at > now() - interval '1 minute' AND published_at <= now()")).isEqualTo(100);
+        assertThat(db.queryLong("SELECT count(*) FROM pg_class WHERE relname IN ("
+                + " 'event_history_p' || to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD'),"
+                + " 'event_history_p' || to_char(now() AT TIME ZONE 'UTC' + interval '1 day', 'YYYYMMDD'))"))
+                .as("the partitions of today and tomorrow (UTC)").isEqualTo(2);
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event_history_p"
+                        + DateTimeFormatter.BASIC_ISO_DATE.format(LocalDate.now(ZoneOffset.UTC))))
+                .as("today's partition holds them").isEqualTo(100);
+    }
+
+    @Test
+    void dropsHistoryDaysOlderThanTheRetentionWholeAndKeepsTheDayItEndsIn() {
+        // Three days ago and yesterday, 100 published events each, made as the relay would.
+        db.execute("SELECT outbox.event_history_prepare((now() AT TIME ZONE 'UTC')::date - 3, 3)");
+        for (int daysAgo : new int[] {3, 1}) {
+            db.execute("INSERT INTO outbox.event_history SELECT gen_random_uuid(), -g, 'Order', 'old', 'OrderPlaced',"
+                    + " '{}', '{}', now(), 0, NULL, date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
+                    + " - interval '" + daysAgo + " days' + interval '1 hour' FROM generate_series(1, 100) g");
+        }
+        Events.insert(db, 50, 10, "OrderPlaced");
+        Relay relay = start("r1", sink("r1"), fast().retention(Duration.ofHours(36)).purgeInterval(Duration.ofMillis(100)));
+        String threeDaysAgo = "outbox.event_history_p" + DateTimeFormatter.BASIC_ISO_DATE.format(
+                LocalDate.now(ZoneOffset.UTC).minusDays(3));
+        await("the day older than the retention dropped", WAIT,
+                () -> db.queryLong("SELECT count(*) FROM pg_class WHERE oid = to_regclass('" + threeDaysAgo + "')") == 0);
+        awaitAllPublished(db, WAIT);
+        // Yesterday's day ends today at 00:00, later than now minus 36 hours: kept whole, although
+        // its events are older than the retention (kept by the day: at most one day longer).
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event_history WHERE aggregateid = 'old'")).isEqualTo(100);
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event_history")).isEqualTo(150);
+        assertThat(relay.stats().purged()).isEqualTo(100);
+    }
+
+    @Test
+    void purgesEventsMarkedPublishedInPlaceByAnEarlierRelayInSmallBatches() {
         Events.insert(db, 300, 10, "OrderPlaced");
+        // A relay before V7 marked events published by setting published_at; they stay in the queue table.
         db.execute("UPDATE outbox.event SET published_at = now() - interval '2 hours' WHERE seq <= (SELECT min(seq) + 249 FROM outbox.event)");
         Relay relay = start("r1", sink("r1"), fast().retention(Duration.ofHours(1)).purgeBatchSize(40)
                 .purgeInterval(Duration.ofMillis(100)));
         await("old published events purged", WAIT,
-                () -> db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at < now() - interval '1 hour'") == 0);
+                () -> db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NOT NULL") == 0);
         awaitAllPublished(db, WAIT);
-        assertThat(db.queryLong("SELECT count(*) FROM outbox.event")).as("recent events are kept").isEqualTo(50);
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event")).isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event_history")).as("recent events are kept").isEqualTo(50);
         assertThat(relay.stats().purged()).isEqualTo(250);
         assertThat(Events.received(db).distinct()).isEqualTo(50);
     }

@@ -3,14 +3,15 @@ package dev.outbox.relay.internal;
 import dev.outbox.core.internal.JsonCodec;
 import dev.outbox.core.internal.SqlIdentifiers;
 import dev.outbox.relay.spi.OutboxMessage;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -27,19 +28,25 @@ public final class EventStore {
     /** Number of slots; must match the {@code slot} column expression of sql/V1__outbox_event.sql. */
     public static final int SLOTS = 64;
 
+    private final String schema;
     private final String table;
+    private final String history;
     private final boolean deleteOnPublish;
     private final String claimSql;
     private final String bodiesSql;
     private final String publishSql;
     private final String failSql;
     private final String purgeSql;
+    /** Where the day partitions of the history made by this store end: marking before it needs none made. */
+    private Instant historyReadyUntil = Instant.MIN;
     /** The advisory lock (class, 0) that lets one instance at a time purge. */
     private final int purgeLockClass;
 
     public EventStore(String schema, boolean deleteOnPublish) {
         this.purgeLockClass = SlotOwnership.lockClass(schema + ".relay.purge");
-        this.table = SqlIdentifiers.quote("relay.schema", schema) + ".event";
+        this.schema = SqlIdentifiers.quote("relay.schema", schema);
+        this.table = this.schema + ".event";
+        this.history = this.schema + ".event_history";
         // Undelivered events of owned slots in write order, skipping every event whose key has
         // an earlier event that is dead or waiting for its retry (the key is parked). The
         // predicates repeat the partial indexes' exactly so that PostgreSQL uses them.
@@ -63,19 +70,32 @@ public final class EventStore {
                 + " ORDER BY e.seq LIMIT ? FOR UPDATE OF e SKIP LOCKED";
         this.bodiesSql = "SELECT id, payload::text, headers::text FROM " + table + " WHERE id = ANY(?)";
         this.deleteOnPublish = deleteOnPublish;
+        // Kept events move to the history in one statement: a delete from the queue and an append
+        // to a table without indexes (sql/V7__event_history.sql says why).
         this.publishSql = deleteOnPublish
                 ? "DELETE FROM " + table + " WHERE id = ANY(?)"
-                : "UPDATE " + table + " SET published_at = ?, next_attempt_at = NULL WHERE id = ANY(?)";
+                : "WITH d AS (DELETE FROM " + table + " WHERE id = ANY(?)"
+                + " RETURNING id, seq, aggregatetype, aggregateid, type, payload, headers, occurred_at, attempts, last_error)"
+                + " INSERT INTO " + history + " (id, seq, aggregatetype, aggregateid, type, payload, headers, occurred_at,"
+                + " attempts, last_error, published_at)"
+                + " SELECT id, seq, aggregatetype, aggregateid, type, payload, headers, occurred_at, attempts, last_error, ?"
+                + " FROM d";
         this.failSql = "UPDATE " + table + " e SET attempts = e.attempts + 1, last_error = f.error,"
                 + " next_attempt_at = f.next_attempt_at, dead_at = f.dead_at"
                 + " FROM unnest(?::uuid[], ?::text[], ?::timestamptz[], ?::timestamptz[])"
                 + " AS f(id, error, next_attempt_at, dead_at) WHERE e.id = f.id";
+        // Events marked published in place, by relays before V7: purged row by row until none is left.
         this.purgeSql = "DELETE FROM " + table + " WHERE id IN (SELECT id FROM " + table
                 + " WHERE published_at IS NOT NULL AND published_at < ? LIMIT ?)";
     }
 
     public String table() {
         return table;
+    }
+
+    /** The table of published events kept for the retention. */
+    public String history() {
+        return history;
     }
 
     /**
@@ -204,20 +224,68 @@ public final class EventStore {
         return bodies;
     }
 
-    /** Marks events published (or deletes them when the retention is zero). */
+    /**
+     * Marks events published: moves them to the history, or deletes them when the retention is
+     * zero. With a retention, the history's partition for {@code at} must exist: see
+     * {@link #historyReady(Instant)}.
+     */
     public void published(Connection c, List<UUID> ids, Instant at) throws SQLException {
         if (ids.isEmpty()) {
             return;
         }
         try (PreparedStatement s = c.prepareStatement(publishSql)) {
-            Array array = c.createArrayOf("uuid", ids.toArray());
-            if (deleteOnPublish) {
-                s.setArray(1, array);
-            } else {
-                s.setTimestamp(1, Timestamp.from(at));
-                s.setArray(2, array);
+            s.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+            if (!deleteOnPublish) {
+                s.setTimestamp(2, Timestamp.from(at));
             }
             s.executeUpdate();
+        }
+    }
+
+    /**
+     * Whether events published at {@code at} can be marked without making a partition first: true
+     * without a retention, or when {@link #prepareHistory} made that day's partition.
+     */
+    public boolean historyReady(Instant at) {
+        return deleteOnPublish || at.isBefore(historyReadyUntil);
+    }
+
+    /**
+     * Makes the history's partitions for the day (UTC) of {@code at} and the day after, when
+     * missing. Run it in a transaction of its own, holding no lock on the history: making a
+     * partition locks the whole history briefly. Does not commit.
+     */
+    public void prepareHistory(Connection c, Instant at) throws SQLException {
+        LocalDate day = LocalDate.ofInstant(at, ZoneOffset.UTC);
+        try (PreparedStatement s = c.prepareStatement("SELECT " + schema + ".event_history_prepare(?, 2)")) {
+            s.setObject(1, day);
+            s.executeQuery().close();
+        }
+        historyReadyUntil = day.plusDays(2).atStartOfDay(ZoneOffset.UTC).toInstant();
+    }
+
+    /**
+     * Drops the history's day partitions that end at or before {@code before}; returns how many
+     * events they held. Does not commit.
+     */
+    public long dropHistory(Connection c, Instant before) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT " + schema + ".event_history_drop(?)")) {
+            s.setTimestamp(1, Timestamp.from(before));
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getLong(1);
+            }
+        }
+    }
+
+    /**
+     * Deletes the history's events published before {@code before}, row by row: for what is left
+     * of a day after {@link #dropHistory}. Does not commit.
+     */
+    public long deleteHistory(Connection c, Instant before) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM " + history + " WHERE published_at < ?")) {
+            s.setTimestamp(1, Timestamp.from(before));
+            return s.executeUpdate();
         }
     }
 
@@ -265,8 +333,11 @@ public final class EventStore {
         }
     }
 
-    /** Deletes up to {@code limit} events published before {@code cutoff}; returns how many. */
-    public int purge(Connection c, Instant cutoff, int limit) throws SQLException {
+    /**
+     * Deletes up to {@code limit} events that were marked published in place (by a relay before
+     * V7) before {@code cutoff}; returns how many.
+     */
+    public int purgeMarkedInPlace(Connection c, Instant cutoff, int limit) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(purgeSql)) {
             s.setTimestamp(1, Timestamp.from(cutoff));
             s.setInt(2, limit);

@@ -268,22 +268,35 @@ public final class RelayLoop implements Runnable {
         }
     }
 
-    /** Deletes published events older than the retention, a few small batches per round. */
+    /**
+     * Keeps the history's partitions ready for today and tomorrow and drops the days older than
+     * the retention; then deletes events marked published in place (by relays before V7) older
+     * than the retention, a few small batches per round.
+     */
     private void purge() throws SQLException {
         if (config.retention().isZero()) {
             return; // deleted when published
         }
-        Instant cutoff = clock.instant().minus(config.retention());
+        Instant now = clock.instant();
+        store.prepareHistory(session, now);
+        session.commit();
+        Instant cutoff = now.minus(config.retention());
+        // One instance purges at a time; the others find the lock taken and skip.
+        if (!store.tryPurgeLock(session)) {
+            session.commit();
+            return;
+        }
+        metrics.purged.add(store.dropHistory(session, cutoff));
+        session.commit();
         for (int i = 0; i < PURGE_BATCHES_PER_ROUND && running; i++) {
-            // One instance purges at a time; the others find the lock taken and skip.
             if (!store.tryPurgeLock(session)) {
                 session.commit();
                 return;
             }
-            int deleted = store.purge(session, cutoff, config.purgeBatchSize());
+            int inPlace = store.purgeMarkedInPlace(session, cutoff, config.purgeBatchSize());
             session.commit();
-            metrics.purged.add(deleted);
-            if (deleted < config.purgeBatchSize()) {
+            metrics.purged.add(inPlace);
+            if (inPlace < config.purgeBatchSize()) {
                 return;
             }
         }
@@ -336,6 +349,12 @@ public final class RelayLoop implements Runnable {
             }
         }
         Instant now = clock.instant();
+        if (!store.historyReady(now)) {
+            // A day the purge has not prepared (the clock moved on faster than purgeInterval):
+            // made in a transaction of its own, before this one appends to the history.
+            store.prepareHistory(session, now);
+            session.commit();
+        }
         store.published(session, delivery.acknowledged(), now);
         List<EventStore.Failure> failures = new ArrayList<>(delivery.refused().size());
         for (Refusal r : delivery.refused()) {

@@ -58,7 +58,9 @@ public final class Operations {
 
     private final DataSource dataSource;
     private final String schema;
+    private final String quotedSchema;
     private final String table;
+    private final String history;
     private final String instanceTable;
     private final int slotClass;
     private final int memberClass;
@@ -67,8 +69,10 @@ public final class Operations {
     private Operations(DataSource dataSource, String schema) {
         this.dataSource = dataSource;
         this.schema = schema;
-        this.table = SqlIdentifiers.quote("schema", schema) + ".event";
-        this.instanceTable = SqlIdentifiers.quote("schema", schema) + ".relay_instance";
+        this.quotedSchema = SqlIdentifiers.quote("schema", schema);
+        this.table = quotedSchema + ".event";
+        this.history = quotedSchema + ".event_history";
+        this.instanceTable = quotedSchema + ".relay_instance";
         SlotOwnership ownership = new SlotOwnership(schema);
         this.slotClass = ownership.slotClass();
         this.memberClass = ownership.memberClass();
@@ -95,8 +99,8 @@ public final class Operations {
     /**
      * The backlog, retry and dead counts, the age of the oldest undelivered event and the live relay
      * instances with their slots. The counts are one statement, so they are consistent with each
-     * other; each uses a partial index of the schema, but counting retained published events still
-     * reads that index whole (cheap up to millions of rows).
+     * other; each uses a partial index of the schema, but counting retained published events
+     * reads the whole history (about a second per ten million rows).
      *
      * <p>Instances are found through the advisory locks relays hold on their sessions, so a relay
      * shows up exactly while it owns its membership and slots; it needs no heartbeat. Each one's
@@ -111,7 +115,8 @@ public final class Operations {
             // Each subquery repeats a partial index's predicate so that PostgreSQL can use it.
             try (PreparedStatement s = c.prepareStatement("SELECT"
                     + " (SELECT count(*) FROM " + table + " WHERE published_at IS NULL AND attempts > 0 AND dead_at IS NULL),"
-                    + " (SELECT count(*) FROM " + table + " WHERE published_at IS NOT NULL)");
+                    + " (SELECT count(*) FROM " + table + " WHERE published_at IS NOT NULL)"
+                    + " + (SELECT count(*) FROM " + history + ")");
                  ResultSet r = s.executeQuery()) {
                 r.next();
                 retrying = r.getLong(1);
@@ -319,10 +324,13 @@ public final class Operations {
 
     private OutboxException notDead(Connection c, UUID id) throws SQLException {
         String state;
-        try (PreparedStatement s = c.prepareStatement("SELECT published_at IS NOT NULL FROM " + table + " WHERE id = ?")) {
+        // The history has no index on id: this reads it whole, which only this error message does.
+        try (PreparedStatement s = c.prepareStatement("SELECT published_at IS NOT NULL FROM " + table + " WHERE id = ?"
+                + " UNION ALL SELECT true FROM " + history + " WHERE id = ? LIMIT 1")) {
             s.setObject(1, id);
+            s.setObject(2, id);
             try (ResultSet r = s.executeQuery()) {
-                state = !r.next() ? "no event with this id exists in " + table
+                state = !r.next() ? "no event with this id exists in " + table + " or " + history
                         + " (a wrong id, or already discarded or published and purged)"
                         : r.getBoolean(1) ? "it was published" + " (use replay to send it again)"
                         : "it is undelivered (the relay is still trying; see relay status)";
@@ -344,9 +352,11 @@ public final class Operations {
     public long countReplayable(ReplayRequest request) {
         Objects.requireNonNull(request, "request");
         return withConnection("count the replayable events of " + table, c -> {
-            try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM " + table
-                    + " WHERE published_at IS NOT NULL" + REPLAY_FILTER)) {
+            try (PreparedStatement s = c.prepareStatement("SELECT (SELECT count(*) FROM " + table
+                    + " WHERE published_at IS NOT NULL" + REPLAY_FILTER + ")"
+                    + " + (SELECT count(*) FROM " + history + " WHERE true" + REPLAY_FILTER + ")")) {
                 bindFilter(s, 1, request);
+                bindFilter(s, 7, request);
                 try (ResultSet r = s.executeQuery()) {
                     r.next();
                     return r.getLong(1);
@@ -361,22 +371,24 @@ public final class Operations {
     }
 
     /**
-     * Sends published events again: resets the events selected by {@code request} that are
-     * published now to undelivered (published_at, next_attempt_at and last_error cleared, attempts
-     * 0), so the running relays deliver them again, in write order per key, like new events.
-     * Undelivered and dead events are left alone. Consumers see duplicates by design: they must
-     * deduplicate on the event id (the inbox does).
+     * Sends published events again: moves the events selected by {@code request} that are
+     * published now from the history back to the queue with their id and {@code seq} and a fresh
+     * delivery state (attempts 0), so the running relays deliver them again, in write order per
+     * key, like new events. Undelivered and dead events are left alone. Consumers see duplicates
+     * by design: they must deduplicate on the event id (the inbox does).
      *
-     * <p>Works in batches of at most {@value #REPLAY_BATCH_SIZE} events in write order, each its
-     * own transaction, walking {@code seq} up to the highest {@code seq} that existed at the start:
-     * an event is re-queued at most once per call even when a relay re-publishes it while the
-     * replay still runs, and events written meanwhile are not chased.
+     * <p>The history is moved in one statement, so an event is re-queued at most once per call
+     * even when a relay re-publishes it while the replay still runs, and events published
+     * meanwhile are not chased. Events marked published in place by relays before V7 (still in
+     * the queue table) are re-queued first, in batches of at most {@value #REPLAY_BATCH_SIZE}
+     * in write order, each its own transaction, walking {@code seq} up to the highest
+     * {@code seq} that existed at the start.
      *
      * <p><b>Only retained events can be replayed.</b> With {@code relay.retention=0} events are
      * deleted as they are published, otherwise purged once older than the retention; such events
      * are gone and nothing matches (the result's {@code requeued} is 0).
      *
-     * @param progress called after each batch with the number of events re-queued so far
+     * @param progress called after each transaction with the number of events re-queued so far
      * @return what was re-queued; pass it to {@link #replayPending(ReplayResult)} to follow delivery
      */
     public ReplayResult replay(ReplayRequest request, LongConsumer progress) {
@@ -390,6 +402,7 @@ public final class Operations {
                 maxSeq = r.getLong(1);
             }
             commitBatch(c);
+            // First the events marked published in place (by relays before V7), if any are left.
             // The batch is chosen by seq (unique index) and re-checked by the UPDATE, which
             // re-evaluates published_at IS NOT NULL should a concurrent transaction change a row.
             String sql = "WITH batch AS (SELECT id, seq FROM " + table
@@ -431,6 +444,25 @@ public final class Operations {
                     }
                 }
             }
+            // Then the history, in one statement (it has no index to walk in batches).
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT requeued, first_seq, last_seq FROM " + quotedSchema + ".event_history_replay(?, ?, ?, ?)")) {
+                s.setTimestamp(1, Timestamp.from(request.from()));
+                s.setTimestamp(2, Timestamp.from(request.to()));
+                s.setString(3, request.type());
+                s.setString(4, request.aggregateType());
+                try (ResultSet r = s.executeQuery()) {
+                    r.next();
+                    long moved = r.getLong(1);
+                    if (moved > 0) {
+                        firstSeq = firstSeq == 0 ? r.getLong(2) : Math.min(firstSeq, r.getLong(2));
+                        lastSeq = Math.max(lastSeq, r.getLong(3));
+                        total += moved;
+                    }
+                }
+            }
+            commitBatch(c);
+            progress.accept(total);
             return new ReplayResult(request, total, firstSeq, lastSeq);
         });
     }
@@ -490,12 +522,15 @@ public final class Operations {
 
     /**
      * Deletes published events published more than {@code olderThan} ago (measured on the database's
-     * clock), {@code batchSize} rows per statement, each batch its own transaction, until none is
-     * left. Undelivered and dead events are never deleted. Purged events can no longer be replayed.
+     * clock), exactly, not by the day as the relays' retention does: drops the history's days
+     * that are older whole, then deletes the older part of the days left in one statement, then
+     * events marked published in place by relays before V7, {@code batchSize} rows per
+     * statement; each step its own transaction. Undelivered and dead events are never deleted.
+     * Purged events can no longer be replayed.
      *
      * @param olderThan zero or more; zero deletes every published event
-     * @param batchSize rows per statement, 1 to 100,000
-     * @param progress called after each batch with the number of events deleted so far
+     * @param batchSize rows per statement for events marked in place, 1 to 100,000
+     * @param progress called after each transaction with the number of events deleted so far
      * @return how many events were deleted
      */
     public long purgePublished(Duration olderThan, int batchSize, LongConsumer progress) {
@@ -512,9 +547,14 @@ public final class Operations {
                 r.next();
                 cutoff = instant(r, 1).minus(olderThan);
             }
-            long total = 0;
+            long total = store.dropHistory(c, cutoff);
+            commitBatch(c);
+            progress.accept(total);
+            total += store.deleteHistory(c, cutoff);
+            commitBatch(c);
+            progress.accept(total);
             while (true) {
-                int deleted = store.purge(c, cutoff, batchSize);
+                int deleted = store.purgeMarkedInPlace(c, cutoff, batchSize);
                 commitBatch(c);
                 total += deleted;
                 progress.accept(total);

@@ -246,7 +246,7 @@ public abstract class EmulatorRestartContract {
     }
 
     private static long published(TestDatabase db) {
-        return db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NOT NULL");
+        return db.queryLong("SELECT count(*) FROM outbox.event_history");
     }
 
     private static void assertNothingChargedOrDead(TestDatabase db) {
@@ -255,7 +255,7 @@ public abstract class EmulatorRestartContract {
     }
 
     private static Set<String> publishedIds(TestDatabase db) throws SQLException {
-        return ids(db, "SELECT id FROM outbox.event WHERE published_at IS NOT NULL");
+        return ids(db, "SELECT id FROM outbox.event_history");
     }
 
     private static Set<String> allIds(TestDatabase db) throws SQLException {
