@@ -175,7 +175,7 @@ public final class ScratchDatabase implements AutoCloseable {
      * analyses the table: every run starts from the same fresh backlog.
      */
     public void fill(EventSpec spec) throws SQLException {
-        execute("TRUNCATE outbox.event");
+        execute("TRUNCATE outbox.event, outbox.event_history");
         execute(spec.insertSql());
         execute("VACUUM ANALYZE outbox.event");
     }

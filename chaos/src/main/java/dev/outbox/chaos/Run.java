@@ -198,8 +198,9 @@ final class Run implements AutoCloseable {
     }
 
     private long chargedAttempts(Set<String> parkedKeys) throws SQLException {
-        return query("SELECT count(*) FROM outbox.event WHERE aggregatetype = ? AND attempts > 0 "
-                + "AND NOT (aggregateid = ANY (?))", parkedKeys);
+        return query("SELECT count(*) FROM (SELECT aggregatetype, aggregateid FROM outbox.event WHERE attempts > 0 "
+                + "UNION ALL SELECT aggregatetype, aggregateid FROM outbox.event_history WHERE attempts > 0) e "
+                + "WHERE aggregatetype = ? AND NOT (aggregateid = ANY (?))", parkedKeys);
     }
 
     long query(String sql, Set<String> keys) throws SQLException {

@@ -111,7 +111,7 @@ public final class LatencyScenario implements Scenario {
     /** The outbox way: writers append and commit; a relay (defaults, kafka transport) delivers. */
     private static Latencies viaRelay(ScratchDatabase db, String bootstrap, String topic, RelayConfig config, int rate,
                                       Duration duration) throws Exception {
-        db.execute("TRUNCATE outbox.event");
+        db.execute("TRUNCATE outbox.event, outbox.event_history");
         Relay relay = Relay.builder(db.relayDataSource(), Relays.transport("kafka", Map.of(
                 "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", bootstrap, "OUTBOX_ROUTE_DEFAULT", topic))).config(config).build();
         try {
@@ -125,7 +125,7 @@ public final class LatencyScenario implements Scenario {
     /** The reference: the same writers, each sending its event to Kafka itself right after its commit. */
     private static Latencies direct(ScratchDatabase db, String bootstrap, String topic, int rate, Duration duration)
             throws Exception {
-        db.execute("TRUNCATE outbox.event");
+        db.execute("TRUNCATE outbox.event, outbox.event_history");
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

@@ -25,7 +25,7 @@ public final class SqlErrors {
      */
     public static String hint(String sqlState, String schema) {
         return switch (sqlState == null ? "" : sqlState) {
-            case "42P01", "3F000" -> " Apply the migrations in sql/ to this database (see sql/README.md),"
+            case "42P01", "3F000", "42883" -> " Apply the migrations in sql/ to this database (see sql/README.md),"
                     + " or configure the schema that holds them (currently \"" + schema + "\").";
             case "42501" -> " The database role lacks a privilege: grant it outbox_app (writers, inbox)"
                     + " or outbox_relay (relay), as created by sql/V3__roles.sql.";

@@ -178,7 +178,7 @@ class DatabaseFailureIT {
 
         List<String> warnings = lines("fail-schema", "WARN", "database");
         assertThat(warnings).hasSize(1);
-        assertThat(warnings.get(0)).contains("sql_state=42P01").contains("relation \"outbox.event\"").contains("does not exist")
+        assertThat(warnings.get(0)).contains("sql_state=3F000").contains("schema \"outbox\" does not exist")
                 .contains("Apply the migrations in sql/ to this database (see sql/README.md)");
         // The reconnects back off to the cap instead of looping every 100 ms.
         List<Long> delays = failures("fail-schema").stream().map(l -> {
@@ -189,7 +189,7 @@ class DatabaseFailureIT {
         assertThat(delays.subList(0, 5)).containsExactly(50L, 100L, 200L, 400L, 400L);
         // The state table is missing too: said once, not per reconnect.
         assertThat(lines("fail-schema", "WARN", "relay state is not shown by relay status")).hasSize(1);
-        assertThat(relay.stats().state().lastError()).startsWith("SQLState 42P01: ")
+        assertThat(relay.stats().state().lastError()).startsWith("SQLState 3F000: ")
                 .contains("Apply the migrations in sql/");
         assertNoSecret(relay);
 

@@ -126,7 +126,7 @@ class RelayIT {
         }
         await("the late commit is delivered", WAIT,
                 () -> db.queryLong("SELECT count(*) FROM sink WHERE aggregateid = 'late'") == 1);
-        assertThat(db.queryLong("SELECT min(seq) FROM outbox.event"))
+        assertThat(db.queryLong("SELECT min(seq) FROM outbox.event_history"))
                 .isEqualTo(db.queryLong("SELECT seq FROM sink WHERE aggregateid = 'late'"));
     }
 

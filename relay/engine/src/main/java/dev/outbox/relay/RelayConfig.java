@@ -79,13 +79,14 @@ public final class RelayConfig {
             .build();
     public static final Setting<Duration> RETENTION = Setting.duration("relay.retention", "OUTBOX_RETENTION")
             .defaultValue(Duration.ofDays(7)).check(between(Duration.ZERO, Duration.ofDays(3650)))
-            .description("How long published events are kept (audit, replay); `0` deletes them on publish.").build();
+            .description("How long published events are kept (audit, replay), by the UTC day: at least this long, at most a day"
+                    + " longer; `0` deletes them on publish.").build();
     public static final Setting<Duration> PURGE_INTERVAL = Setting.duration("relay.purgeInterval", "OUTBOX_PURGE_INTERVAL")
             .defaultValue(Duration.ofMinutes(1)).check(between(Duration.ofMillis(100), Duration.ofDays(1)))
             .description("How often the retention purge runs (one relay at a time).").build();
     public static final Setting<Integer> PURGE_BATCH_SIZE = Setting.integer("relay.purgeBatchSize",
                     "OUTBOX_PURGE_BATCH_SIZE").defaultValue(1000).check(between(1, 100_000))
-            .description("Rows deleted per purge statement.").build();
+            .description("Rows deleted per statement when purging events marked published in place by a relay before V7.").build();
     public static final Setting<Duration> REBALANCE_INTERVAL = Setting.duration("relay.rebalanceInterval",
                     "OUTBOX_REBALANCE_INTERVAL").defaultValue(Duration.ofSeconds(1))
             .check(between(Duration.ofMillis(10), Duration.ofMinutes(5)))

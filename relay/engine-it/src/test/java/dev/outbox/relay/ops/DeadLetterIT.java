@@ -50,7 +50,7 @@ class DeadLetterIT {
 
     @BeforeEach
     void poisonEventDiesWhileEverythingElseIsDelivered() {
-        db.execute("TRUNCATE outbox.event; DROP TABLE IF EXISTS sink; " + SinkTransport.TABLE_DDL);
+        db.execute("TRUNCATE outbox.event, outbox.event_history; DROP TABLE IF EXISTS sink; " + SinkTransport.TABLE_DDL);
         // Write order: the poison event of key Order/poison, 500 events of 50 other keys, the 5
         // later events of the poison's key, 500 more of the other keys.
         poison = UUID.fromString(db.queryString("INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload)"

@@ -13,6 +13,9 @@ import dev.outbox.relay.testing.SinkTransport;
 import dev.outbox.testing.TestDatabase;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -42,7 +45,7 @@ class OperationsIT {
 
     @BeforeEach
     void emptyTables() {
-        db.execute("TRUNCATE outbox.event; DROP TABLE IF EXISTS sink");
+        db.execute("TRUNCATE outbox.event, outbox.event_history; DROP TABLE IF EXISTS sink");
     }
 
     @Test
@@ -53,16 +56,17 @@ class OperationsIT {
         insert(db, "Order", "4", "OrderPlaced", "now() - interval '2 hours'", "retrying");
         insert(db, "Order", "5", "OrderPlaced", "now()", "retrying");
         insert(db, "Order", "6", "OrderPlaced", "now() - interval '3 days'", "dead:now()");
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 3; i++) {
             insert(db, "Order", "p" + i, "OrderPlaced", "now() - interval '9 days'", "published:now()");
         }
+        insert(db, "Order", "p3", "OrderPlaced", "now() - interval '9 days'", "marked-in-place:now()");
 
         StatusReport status = ops.status();
 
         assertThat(status.backlog()).isEqualTo(5);
         assertThat(status.retrying()).isEqualTo(2);
         assertThat(status.dead()).isEqualTo(1);
-        assertThat(status.published()).isEqualTo(4);
+        assertThat(status.published()).as("in the history and marked in place").isEqualTo(4);
         // The oldest undelivered event is the retrying one (dead and published events are not backlog).
         assertThat(status.oldestUndeliveredAge()).hasValueSatisfying(age ->
                 assertThat(age).isBetween(Duration.ofHours(2), Duration.ofHours(2).plusMinutes(1)));
@@ -235,7 +239,30 @@ class OperationsIT {
     }
 
     @Test
-    void replayWorksInBatchesOfAThousandAndReportsProgress() {
+    void replayMovesTheHistoryBackInOneStatementWithIdsAndSeqsAndReportsProgress() {
+        db.execute("INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload, occurred_at)"
+                + " SELECT 'Order', (i % 10)::text, 'OrderPlaced', '{}', '2025-01-01T10:00:00Z'"
+                + " FROM generate_series(1, 2500) i");
+        String queued = db.queryString("SELECT md5(string_agg(id || '/' || seq, ',' ORDER BY seq)) FROM outbox.event");
+        db.execute("SELECT outbox.event_history_prepare((now() AT TIME ZONE 'UTC')::date, 1)");
+        db.execute("WITH d AS (DELETE FROM outbox.event RETURNING id, seq, aggregatetype, aggregateid, type, payload,"
+                + " headers, occurred_at, attempts, last_error) INSERT INTO outbox.event_history SELECT *, now() FROM d");
+        List<Long> progress = new ArrayList<>();
+
+        ReplayResult result = ops.replay(ReplayRequest.between(Instant.parse("2025-01-01T00:00:00Z"),
+                Instant.parse("2025-01-02T00:00:00Z")), progress::add);
+
+        assertThat(progress).containsExactly(2500L);
+        assertThat(result.requeued()).isEqualTo(2500);
+        assertThat(result.lastSeq() - result.firstSeq()).isEqualTo(2499);
+        assertThat(db.queryString("SELECT md5(string_agg(id || '/' || seq, ',' ORDER BY seq)) FROM outbox.event"))
+                .as("the same events, ids and seqs").isEqualTo(queued);
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event_history")).isZero();
+        assertThat(ops.replayPending(result)).isEqualTo(2500);
+    }
+
+    @Test
+    void replayOfEventsMarkedInPlaceByAnEarlierRelayWorksInBatchesOfAThousandAndReportsProgress() {
         db.execute("INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload, occurred_at, published_at)"
                 + " SELECT 'Order', (i % 10)::text, 'OrderPlaced', '{}', '2025-01-01T10:00:00Z', now()"
                 + " FROM generate_series(1, 2500) i");
@@ -265,22 +292,35 @@ class OperationsIT {
     }
 
     @Test
-    void purgeDeletesOnlyPublishedEventsOlderThanTheGivenAgeInBatches() {
+    void purgeDeletesExactlyThePublishedEventsOlderThanTheGivenAgeDroppingWholeDays() {
+        for (int i = 0; i < 3; i++) {
+            insert(db, "Order", "old" + i, "OrderPlaced", "now()", "published:now() - interval '3 days'");
+        }
+        for (int i = 0; i < 2; i++) {
+            insert(db, "Order", "hour" + i, "OrderPlaced", "now()", "published:now() - interval '2 hours'");
+        }
+        insert(db, "Order", "new", "OrderPlaced", "now()", "published:now() - interval '10 minutes'");
         db.execute("INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload, published_at)"
                 + " SELECT 'Order', i::text, 'OrderPlaced', '{}', now() - interval '2 hours'"
-                + " FROM generate_series(1, 5) i");
-        insert(db, "Order", "new", "OrderPlaced", "now()", "published:now() - interval '10 minutes'");
+                + " FROM generate_series(1, 5) i"); // marked in place by a relay before V7
         insert(db, "Order", "u", "OrderPlaced", "now() - interval '3 days'", "undelivered");
         insert(db, "Order", "d", "OrderPlaced", "now() - interval '3 days'", "dead:now() - interval '3 days'");
+        String threeDaysAgo = "event_history_p" + DateTimeFormatter.BASIC_ISO_DATE.format(
+                LocalDate.now(ZoneOffset.UTC).minusDays(3));
         List<Long> progress = new ArrayList<>();
 
         long purged = ops.purgePublished(Duration.ofHours(1), 2, progress::add);
 
-        assertThat(purged).isEqualTo(5);
-        assertThat(progress).containsExactly(2L, 4L, 5L);
-        assertThat(db.queryLong("SELECT count(*) FROM outbox.event")).isEqualTo(3);
+        assertThat(purged).isEqualTo(10);
+        // a day dropped (3), the rest of the history (2), then in place, 2 rows per statement
+        assertThat(progress).containsExactly(3L, 5L, 7L, 9L, 10L);
+        assertThat(db.queryLong("SELECT count(*) FROM pg_class WHERE relname = '" + threeDaysAgo + "'"))
+                .as("a day older than the cut-off is dropped whole").isZero();
+        assertThat(db.queryString("SELECT string_agg(aggregateid, ',') FROM outbox.event_history")).isEqualTo("new");
+        assertThat(db.queryLong("SELECT count(*) FROM outbox.event")).isEqualTo(2);
         assertThat(ops.status().published()).isEqualTo(1);
         assertThat(ops.purgePublished(Duration.ZERO, 100)).isEqualTo(1);
+        assertThat(ops.status().published()).isZero();
         assertThat(ops.status().backlog()).isEqualTo(1);
         assertThat(ops.status().dead()).isEqualTo(1);
     }
@@ -317,7 +357,9 @@ class OperationsIT {
         for (UUID id : ids) {
             b.append(db.queryString("SELECT concat_ws('|', attempts, coalesce(next_attempt_at::text, 'null'),"
                     + " coalesce(last_error, 'null'), coalesce(published_at::text, 'null'),"
-                    + " coalesce(dead_at::text, 'null')) FROM outbox.event WHERE id = '" + id + "'")).append('\n');
+                    + " coalesce(dead_at::text, 'null')) FROM outbox.event WHERE id = '" + id + "'"
+                    + " UNION ALL SELECT concat_ws('|', 'history', seq, attempts, published_at)"
+                    + " FROM outbox.event_history WHERE id = '" + id + "'")).append('\n');
         }
         return b.toString();
     }

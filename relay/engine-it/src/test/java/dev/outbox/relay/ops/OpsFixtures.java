@@ -21,7 +21,9 @@ final class OpsFixtures {
      * Inserts one event as the superuser in a given delivery state and returns its id.
      *
      * @param occurredAt SQL expression, e.g. {@code now() - interval '1 hour'}
-     * @param state {@code undelivered}, {@code retrying}, {@code dead:<sql time>} or {@code published:<sql time>}
+     * @param state {@code undelivered}, {@code retrying}, {@code dead:<sql time>}, {@code published:<sql time>}
+     *     (moved to the history, as a relay does) or {@code marked-in-place:<sql time>} (published_at set in
+     *     the queue table, as relays before V7 did)
      */
     static UUID insert(TestDatabase db, String aggregateType, String aggregateId, String type, String occurredAt,
                        String state) {
@@ -30,6 +32,7 @@ final class OpsFixtures {
         String lastError = "NULL";
         String published = "NULL";
         String dead = "NULL";
+        String history = null;
         if (state.equals("retrying")) {
             attempts = "2";
             nextAttempt = "now() + interval '1 hour'";
@@ -39,13 +42,22 @@ final class OpsFixtures {
             lastError = "'non-retryable: rejected'";
             dead = state.substring(5);
         } else if (state.startsWith("published:")) {
-            published = state.substring(10);
+            history = state.substring(10);
+        } else if (state.startsWith("marked-in-place:")) {
+            published = state.substring(16);
         } else if (!state.equals("undelivered")) {
             throw new IllegalArgumentException(state);
         }
-        return UUID.fromString(db.queryString("INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload,"
+        UUID id = UUID.fromString(db.queryString("INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload,"
                 + " occurred_at, attempts, next_attempt_at, last_error, published_at, dead_at) VALUES ('"
                 + aggregateType + "', '" + aggregateId + "', '" + type + "', '{}', " + occurredAt + ", " + attempts
                 + ", " + nextAttempt + ", " + lastError + ", " + published + ", " + dead + ") RETURNING id"));
+        if (history != null) {
+            db.execute("SELECT outbox.event_history_prepare(((" + history + ") AT TIME ZONE 'UTC')::date, 1)");
+            db.execute("WITH d AS (DELETE FROM outbox.event WHERE id = '" + id + "' RETURNING id, seq, aggregatetype,"
+                    + " aggregateid, type, payload, headers, occurred_at, attempts, last_error)"
+                    + " INSERT INTO outbox.event_history SELECT *, " + history + " FROM d");
+        }
+        return id;
     }
 }

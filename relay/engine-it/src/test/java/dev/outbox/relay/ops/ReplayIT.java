@@ -49,7 +49,7 @@ class ReplayIT {
 
     @BeforeEach
     void publish300EventsThroughARunningRelay() {
-        db.execute("TRUNCATE outbox.event; DROP TABLE IF EXISTS sink; " + SinkTransport.TABLE_DDL);
+        db.execute("TRUNCATE outbox.event, outbox.event_history; DROP TABLE IF EXISTS sink; " + SinkTransport.TABLE_DDL);
         db.execute("INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload, occurred_at)"
                 + " SELECT CASE WHEN i % 2 = 0 THEN 'Order' ELSE 'Invoice' END, 'k' || (i % 20),"
                 + " (ARRAY['A', 'B', 'C'])[i % 3 + 1], jsonb_build_object('n', i),"
@@ -78,7 +78,7 @@ class ReplayIT {
     void replayedRangeAndTypeArriveExactlyOnceMoreAndNothingElse() {
         ReplayRequest request = ReplayRequest.between(BASE.plus(Duration.ofMinutes(100)), BASE.plus(Duration.ofMinutes(200)))
                 .ofType("A");
-        Set<UUID> expected = ids("SELECT id FROM outbox.event WHERE type = 'A'"
+        Set<UUID> expected = ids("SELECT id FROM outbox.event_history WHERE type = 'A'"
                 + " AND occurred_at >= '" + request.from() + "' AND occurred_at < '" + request.to() + "'");
         assertThat(expected).hasSize(33); // i in [100, 200) with i % 3 = 0
 
@@ -95,7 +95,7 @@ class ReplayIT {
     @Test
     void replayedAggregateTypeArrivesAgainInWriteOrderPerKey() {
         ReplayRequest request = ReplayRequest.between(BASE, BASE.plus(Duration.ofMinutes(150))).ofAggregateType("Order");
-        Set<UUID> expected = ids("SELECT id FROM outbox.event WHERE aggregatetype = 'Order'"
+        Set<UUID> expected = ids("SELECT id FROM outbox.event_history WHERE aggregatetype = 'Order'"
                 + " AND occurred_at < '" + request.to() + "'");
         assertThat(expected).hasSize(74); // even i in [2, 148]
 

@@ -445,6 +445,7 @@ public final class Operations {
                 }
             }
             // Then the history, in one statement (it has no index to walk in batches).
+            long moved;
             try (PreparedStatement s = c.prepareStatement(
                     "SELECT requeued, first_seq, last_seq FROM " + quotedSchema + ".event_history_replay(?, ?, ?, ?)")) {
                 s.setTimestamp(1, Timestamp.from(request.from()));
@@ -453,7 +454,7 @@ public final class Operations {
                 s.setString(4, request.aggregateType());
                 try (ResultSet r = s.executeQuery()) {
                     r.next();
-                    long moved = r.getLong(1);
+                    moved = r.getLong(1);
                     if (moved > 0) {
                         firstSeq = firstSeq == 0 ? r.getLong(2) : Math.min(firstSeq, r.getLong(2));
                         lastSeq = Math.max(lastSeq, r.getLong(3));
@@ -462,7 +463,9 @@ public final class Operations {
                 }
             }
             commitBatch(c);
-            progress.accept(total);
+            if (moved > 0) {
+                progress.accept(total);
+            }
             return new ReplayResult(request, total, firstSeq, lastSeq);
         });
     }

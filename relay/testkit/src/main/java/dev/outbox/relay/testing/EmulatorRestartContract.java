@@ -250,7 +250,8 @@ public abstract class EmulatorRestartContract {
     }
 
     private static void assertNothingChargedOrDead(TestDatabase db) {
-        assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE attempts > 0")).as("events charged").isZero();
+        assertThat(db.queryLong("SELECT (SELECT count(*) FROM outbox.event WHERE attempts > 0)"
+                + " + (SELECT count(*) FROM outbox.event_history WHERE attempts > 0)")).as("events charged").isZero();
         assertThat(db.queryLong("SELECT count(*) FROM outbox.event WHERE dead_at IS NOT NULL")).as("dead").isZero();
     }
 
