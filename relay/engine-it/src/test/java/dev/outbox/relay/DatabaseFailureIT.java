@@ -12,7 +12,10 @@ import dev.outbox.relay.testing.MutableClock;
 import dev.outbox.relay.testing.RelayDatabase;
 import dev.outbox.relay.testing.SinkTransport;
 import dev.outbox.testing.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -202,6 +205,39 @@ class DatabaseFailureIT {
         await("the relay running again", DEADLINE, () -> relay.stats().state().phase() == Phase.RUNNING);
         assertThat(relay.stats().state().lastError()).isNull();
         assertThat(lines("fail-schema", "INFO", "database session restored")).hasSize(1);
+    }
+
+    @Test
+    void databaseWithoutV7SaysToApplyTheMigrationsAndDeliversOnceItIsApplied() throws Exception {
+        TestDatabase old = TestDatabase.createEmpty();
+        resources.add(old);
+        Events.createSink(old);
+        Path sql = TestDatabase.sqlDirectory();
+        try (Connection c = old.connect(); Statement s = c.createStatement()) {
+            for (int v = 1; v <= 6; v++) { // an upgrade that stopped before V7
+                int version = v;
+                try (var files = Files.list(sql)) {
+                    Path file = files.filter(f -> f.getFileName().toString().startsWith("V" + version + "__")).findFirst()
+                            .orElseThrow();
+                    s.execute(Files.readString(file));
+                }
+            }
+        }
+        old.execute("INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload) VALUES ('Order', '1', 'OrderPlaced', '{}')");
+        Relay relay = start(Relay.builder(simple(old.jdbcUrl()), new SinkTransport(old.jdbcUrl(), "v6")).random(() -> 0.0),
+                "fail-v6", Duration.ofMillis(400));
+
+        awaitFailures("fail-v6", 3);
+        assertThat(lines("fail-v6", "WARN", "database")).singleElement().asString().contains("sql_state=42883")
+                .contains("outbox.event_history_prepare").contains("Apply the migrations in sql/");
+        assertThat(old.queryLong("SELECT count(*) FROM outbox.event")).as("nothing sent or marked meanwhile").isEqualTo(1);
+
+        try (Connection c = old.connect()) {
+            TestDatabase.applyMigrations(c); // V1-V6 again (harmless), then V7
+        }
+        Events.awaitAllPublished(old, DEADLINE);
+        assertThat(old.queryLong("SELECT count(*) FROM outbox.event_history")).isEqualTo(1);
+        await("the relay running again", DEADLINE, () -> relay.stats().state().phase() == Phase.RUNNING);
     }
 
     @Test
