@@ -171,11 +171,13 @@ public final class ScratchDatabase implements AutoCloseable {
     }
 
     /**
-     * Empties the event table and writes {@code spec}'s events, committed, then vacuums and
-     * analyses the table: every run starts from the same fresh backlog.
+     * Empties the event table and the history and writes {@code spec}'s events, committed, then
+     * vacuums and analyses the table: every run starts from the same fresh backlog. The history's
+     * partitions for today and tomorrow exist, as a relay makes them.
      */
     public void fill(EventSpec spec) throws SQLException {
         execute("TRUNCATE outbox.event, outbox.event_history");
+        execute("SELECT outbox.event_history_prepare((now() AT TIME ZONE 'UTC')::date, 2)");
         execute(spec.insertSql());
         execute("VACUUM ANALYZE outbox.event");
     }

@@ -19,6 +19,10 @@ import java.util.UUID;
  * Exits 1 with the reason when something does not happen in time.
  */
 public final class Demo {
+    /** Events written: queued or dead in outbox.event, published in outbox.event_history (one snapshot). */
+    private static final String EVENTS_WRITTEN = "SELECT (SELECT count(*) FROM outbox.event)"
+            + " + (SELECT count(*) FROM outbox.event_history)";
+
     private static final long WAIT_MILLIS = 20_000;
 
     private Demo() {
@@ -44,10 +48,10 @@ public final class Demo {
         place(api, db, "bob", line("C-3", 1));
         place(api, db, "carol", line("B-2", 4)); // only 2 moka pots are left: backordered
         say("http", "POST /orders with email \"dave-at-example\" → " + show(api.place(order("dave", "dave-at-example", line("A-1", 1)))));
-        long before = count(db, "SELECT count(*) FROM outbox.event");
+        long before = count(db, EVENTS_WRITTEN);
         OrderClient.Response unknown = api.place(order("erin", "erin@example.com", line("A-1", 1), line("Z-9", 1)));
         say("http", "POST /orders with sku Z-9 → " + show(unknown) + "; rolled back at commit: outbox events "
-                + before + " → " + count(db, "SELECT count(*) FROM outbox.event"));
+                + before + " → " + count(db, EVENTS_WRITTEN));
         OrderClient.Response cancel = api.cancel(alice);
         say("http", "POST /orders/" + brief(alice) + "/cancel → " + cancel.status() + " v" + cancel.body().getInt("version")
                 + ", event " + brief(cancel.body().getString("event")) + " OrderCancelled");
@@ -97,7 +101,7 @@ public final class Demo {
             }
         }
         say("summary", "stock: " + stock.toString().strip());
-        say("summary", "events written " + count(db, "SELECT count(*) FROM outbox.event") + ", processed by inventory "
+        say("summary", "events written " + count(db, EVENTS_WRITTEN) + ", processed by inventory "
                 + count(db, "SELECT count(*) FROM outbox.inbox WHERE consumer = 'inventory'") + ", by notifications "
                 + count(db, "SELECT count(*) FROM outbox.inbox WHERE consumer = 'notifications'") + ", emails sent "
                 + count(db, "SELECT count(*) FROM sample.sent_emails"));

@@ -260,7 +260,7 @@ public abstract class EmulatorRestartContract {
     }
 
     private static Set<String> allIds(TestDatabase db) throws SQLException {
-        return ids(db, "SELECT id FROM outbox.event");
+        return ids(db, "SELECT id FROM outbox.event UNION ALL SELECT id FROM outbox.event_history");
     }
 
     private static Set<String> ids(TestDatabase db, String sql) throws SQLException {
@@ -277,7 +277,8 @@ public abstract class EmulatorRestartContract {
     private static Map<String, Object[]> rows(TestDatabase db) throws SQLException {
         Map<String, Object[]> rows = new HashMap<>();
         try (Connection c = db.connect(); Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT id, aggregateid, seq FROM outbox.event")) {
+             ResultSet r = s.executeQuery("SELECT id, aggregateid, seq FROM outbox.event"
+                     + " UNION ALL SELECT id, aggregateid, seq FROM outbox.event_history")) {
             while (r.next()) {
                 rows.put(r.getString(1), new Object[] {r.getString(2), r.getLong(3)});
             }

@@ -35,7 +35,7 @@ public final class RelayDatabase implements BeforeAllCallback, BeforeEachCallbac
     @Override
     public void beforeEach(ExtensionContext context) {
         if (perClass) {
-            db.execute("TRUNCATE outbox.event, outbox.inbox; DROP TABLE IF EXISTS sink");
+            db.execute("TRUNCATE outbox.event, outbox.event_history, outbox.inbox; DROP TABLE IF EXISTS sink");
         } else {
             db = TestDatabase.create();
         }

@@ -148,7 +148,8 @@ public abstract class TransportContract {
     protected Map<UUID, Object[]> stored() throws Exception {
         Map<UUID, Object[]> rows = new HashMap<>();
         try (Connection c = db.connect(); Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT id, seq, payload::text FROM outbox.event")) {
+             ResultSet r = s.executeQuery("SELECT id, seq, payload::text FROM outbox.event"
+                     + " UNION ALL SELECT id, seq, payload::text FROM outbox.event_history")) {
             while (r.next()) {
                 rows.put(r.getObject(1, UUID.class), new Object[] {r.getLong(2), r.getString(3)});
             }

@@ -180,7 +180,7 @@ class HttpTransportIT extends TransportContract {
         assertThat(requests).extracting(WebhookServer.Request::status).containsExactly(429, 200);
         assertThat(Duration.between(requests.get(0).at(), requests.get(1).at()))
                 .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
-        assertThat(db.queryLong("SELECT attempts FROM outbox.event")).as("waiting charged no attempts").isEqualTo(1);
+        assertThat(db.queryLong("SELECT attempts FROM outbox.event_history")).as("waiting charged no attempts").isEqualTo(1);
     }
 
     /** A receiver that does not answer in time is an outage: the relay retries without charging the event. */

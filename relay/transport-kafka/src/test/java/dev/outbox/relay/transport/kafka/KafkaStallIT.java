@@ -236,7 +236,8 @@ class KafkaStallIT {
                     .as("the last error of a dead event (an outage must not be charged)").isEqualTo("none");
             List<OutboxMessage> written = new ArrayList<>();
             try (java.sql.Connection c = db.connect(); java.sql.Statement st = c.createStatement();
-                 java.sql.ResultSet rows = st.executeQuery("SELECT id FROM outbox.event")) {
+                 java.sql.ResultSet rows = st.executeQuery(
+                         "SELECT id FROM outbox.event UNION ALL SELECT id FROM outbox.event_history")) {
                 while (rows.next()) {
                     written.add(new OutboxMessage(rows.getObject(1, UUID.class), 1, topic, "k", "ThingHappened", "{}",
                             Map.of(), Instant.now(), 1));
