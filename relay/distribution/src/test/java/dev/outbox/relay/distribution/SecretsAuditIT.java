@@ -170,6 +170,11 @@ class SecretsAuditIT {
                     with(ok, Map.of("OUTBOX_JDBC_URL", unreachableDb)), "status"));
             runUntil(t + " run", ok, false, () -> db.queryLong("SELECT count(*) FROM outbox.event"
                     + " WHERE published_at IS NULL AND attempts = 0 AND dead_at IS NULL") == 0);
+            // a-1 undelivered again for the next transport (and for the broker-unreachable runs below).
+            db.execute("WITH h AS (DELETE FROM outbox.event_history WHERE aggregateid = 'a-1' RETURNING id, seq,"
+                    + " aggregatetype, aggregateid, type, payload, headers, occurred_at) INSERT INTO outbox.event"
+                    + " (id, seq, aggregatetype, aggregateid, type, payload, headers, occurred_at) OVERRIDING SYSTEM VALUE"
+                    + " SELECT * FROM h");
             db.execute("UPDATE outbox.event SET published_at = NULL, attempts = 0, dead_at = NULL, next_attempt_at = NULL"
                     + " WHERE aggregateid = 'a-1'");
         }
