@@ -49,14 +49,14 @@ class BenchIT {
                 .contains("load average (1, 5, 15 min) at end").doesNotContain("(running)").doesNotContain("failed");
 
         List<double[]> ratios = all(RATIO, report);
-        assertThat(ratios).as("a ratio per backlog and retention mode, vs marking in place, kept vs 0").hasSize(5);
+        assertThat(ratios).as("a ratio per backlog and retention mode, vs marking in place, vs two statements, kept vs 0").hasSize(6);
         for (double[] r : ratios) {
             assertThat(r[0]).as("a ratio of two rates").isBetween(0.001, 100.0);
             assertThat(r[1]).isLessThanOrEqualTo(r[0]);
             assertThat(r[2]).isGreaterThanOrEqualTo(r[0]);
         }
         List<double[]> rates = all(RATE, report);
-        assertThat(rates).as("two rates per comparison").hasSize(10).allSatisfy(r -> assertThat(r[0]).isPositive());
+        assertThat(rates).as("two rates per comparison").hasSize(12).allSatisfy(r -> assertThat(r[0]).isPositive());
 
         for (String plot : List.of("drain-backlog.png", "drain-ratio.png")) {
             assertThat(report).contains("](" + plot + ")");

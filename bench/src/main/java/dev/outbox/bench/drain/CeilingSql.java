@@ -31,6 +31,16 @@ final class CeilingSql {
     /** Retention 0: published rows are deleted. */
     static final String DELETE = "WITH c AS (" + CLAIM + ") DELETE FROM outbox.event e USING c WHERE e.id = c.id"
             + " RETURNING " + COLUMNS;
+    /**
+     * The least a relay that sends between claiming and marking must do: the claim alone, one
+     * statement, then {@link #MOVE_CLAIMED} in a second one (same transaction).
+     */
+    static final String CLAIM_ONLY = "SELECT " + COLUMNS + " FROM outbox.event e WHERE e.id IN (" + CLAIM + ")"
+            + " ORDER BY e.seq";
+    /** Moves the claimed events (ids bound as an array) to the history. */
+    static final String MOVE_CLAIMED = "WITH d AS (DELETE FROM outbox.event WHERE id = ANY(?) RETURNING *)"
+            + " INSERT INTO outbox.event_history SELECT id, seq, aggregatetype, aggregateid, type, payload, headers,"
+            + " occurred_at, attempts, last_error, now() FROM d";
     /** Columns of {@link #COLUMNS}, all read by the loop as the relay reads them. */
     static final int COLUMN_COUNT = 9;
 

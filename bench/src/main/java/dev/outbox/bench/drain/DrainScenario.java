@@ -56,6 +56,7 @@ public final class DrainScenario implements Scenario {
         List<Comparison> sweep = new ArrayList<>();
         Comparison deleting;
         Comparison marking;
+        Comparison twoStatements;
         Comparison keptVsDeleted;
         try (ScratchDatabase db = context.scratchDatabase("drain")) {
             for (int i = 0; i < backlogs.length; i++) {
@@ -65,11 +66,18 @@ public final class DrainScenario implements Scenario {
             EventSpec spec = new EventSpec(deleteBacklog, KEYS);
             deleting = compare(context, db, spec, deleted, CeilingSql.DELETE, "retention 0 (DELETE)", false);
             marking = compare(context, db, spec, kept, CeilingSql.MARK, "retention kept vs UPDATE in place", false);
+            twoStatements = Rounds.compare(context, "drain, relay vs claim then move (two statements), " + spec,
+                    "relay", round -> relayDrain(db, spec, kept), "two statements", round -> {
+                        db.fill(spec);
+                        Measurement m = drainWithTwoStatements(db.relayDataSource());
+                        requireDrained(db);
+                        return m;
+                    }, false);
             keptVsDeleted = Rounds.compare(context, "drain, relay with retention kept vs 0, " + spec,
                     "retention kept", round -> relayDrain(db, spec, kept),
                     "retention 0", round -> relayDrain(db, spec, deleted), false);
         }
-        report(context, backlogs, sweep, deleting, marking, keptVsDeleted, kept, deleted);
+        report(context, backlogs, sweep, deleting, marking, twoStatements, keptVsDeleted, kept, deleted);
     }
 
     private static Measurement relayDrain(ScratchDatabase db, EventSpec spec, RelayConfig config) throws Exception {
@@ -118,6 +126,41 @@ public final class DrainScenario implements Scenario {
         }
     }
 
+    /**
+     * Claims a batch with one statement and moves it with a second, in one transaction per batch,
+     * until a claim returns nothing; reads every column: the round trips a relay that sends
+     * between claiming and marking cannot avoid.
+     */
+    static Measurement drainWithTwoStatements(DataSource dataSource) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement claim = c.prepareStatement(CeilingSql.CLAIM_ONLY);
+             PreparedStatement move = c.prepareStatement(CeilingSql.MOVE_CLAIMED)) {
+            c.setAutoCommit(false);
+            claim.setInt(1, BATCH);
+            long drained = 0;
+            long start = System.nanoTime();
+            while (true) {
+                List<Object> ids = new ArrayList<>(BATCH);
+                try (ResultSet r = claim.executeQuery()) {
+                    while (r.next()) {
+                        ids.add(r.getObject(1));
+                        for (int col = 2; col <= CeilingSql.COLUMN_COUNT; col++) {
+                            r.getObject(col);
+                        }
+                    }
+                }
+                if (ids.isEmpty()) {
+                    c.commit();
+                    return Measurement.of(drained, start, System.nanoTime());
+                }
+                move.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+                move.executeUpdate();
+                c.commit();
+                drained += ids.size();
+            }
+        }
+    }
+
     private static void requireDrained(ScratchDatabase db) throws SQLException {
         long left = db.undelivered();
         if (left != 0) {
@@ -126,7 +169,8 @@ public final class DrainScenario implements Scenario {
     }
 
     private void report(BenchContext context, int[] backlogs, List<Comparison> sweep, Comparison deleting,
-                        Comparison marking, Comparison keptVsDeleted, RelayConfig kept, RelayConfig deleted) {
+                        Comparison marking, Comparison twoStatements, Comparison keptVsDeleted, RelayConfig kept,
+                        RelayConfig deleted) {
         Report.Section section = context.report().section("drain: the relay vs one SQL statement per batch");
         section.text(String.format(Locale.ROOT, """
                 How fast the relay empties a committed backlog when the broker costs nothing (a transport that \
@@ -153,6 +197,9 @@ public final class DrainScenario implements Scenario {
         table.row("kept, vs marking in place (UPDATE, before V7)", String.format(Locale.ROOT, "%,d",
                         marking.a().get(0).events()), marking.rateA().formatRate(), marking.rateB().formatRate(),
                 "**" + marking.ratio().format(2) + "**");
+        table.row("kept, vs claim then move (two statements)", String.format(Locale.ROOT, "%,d",
+                        twoStatements.a().get(0).events()), twoStatements.rateA().formatRate(),
+                twoStatements.rateB().formatRate(), "**" + twoStatements.ratio().format(2) + "**");
         section.text("Medians over " + deleting.rounds() + " interleaved rounds, (min–max):");
         section.table(table);
         section.text(String.format(Locale.ROOT, "What keeping the history costs the relay: with retention kept it drained"
@@ -172,6 +219,7 @@ public final class DrainScenario implements Scenario {
         sweep.forEach(c -> notes.addAll(c.notes()));
         notes.addAll(deleting.notes());
         notes.addAll(marking.notes());
+        notes.addAll(twoStatements.notes());
         notes.addAll(keptVsDeleted.notes());
         if (!notes.isEmpty()) {
             section.text("Notes: " + String.join("; ", notes));
@@ -183,6 +231,7 @@ public final class DrainScenario implements Scenario {
         settings.put("relay, retention 0", Relays.describe(deleted));
         settings.put("statement, retention kept", "`" + CeilingSql.MOVE + "`");
         settings.put("statement, marking in place", "`" + CeilingSql.MARK + "`");
+        settings.put("two statements", "`" + CeilingSql.CLAIM_ONLY + "`, then `" + CeilingSql.MOVE_CLAIMED + "`");
         settings.put("statement, retention 0", "`" + CeilingSql.DELETE + "`");
         settings.put("PostgreSQL", postgresVersion(context));
         section.settings("Settings and versions", settings);
