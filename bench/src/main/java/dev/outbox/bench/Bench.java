@@ -5,6 +5,7 @@ import dev.outbox.bench.cloud.CloudScenario;
 import dev.outbox.bench.drain.DrainScenario;
 import dev.outbox.bench.kafka.KafkaScenario;
 import dev.outbox.bench.latency.LatencyScenario;
+import dev.outbox.bench.writer.WriterScenario;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ import java.util.ServiceLoader;
 public final class Bench {
     /** The built-in scenarios, in the order "all" runs them. */
     public static final List<Scenario> SCENARIOS = List.of(new CloudScenario(), new KafkaScenario(),
-            new DrainScenario(), new BrokersScenario(), new LatencyScenario());
+            new DrainScenario(), new BrokersScenario(), new LatencyScenario(), new WriterScenario());
 
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
