@@ -16,7 +16,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -59,14 +58,8 @@ import java.util.stream.Stream;
  * server), the backends' CPU time per transaction: both are less disturbed by other load than tps.
  *
  * <p>Works in a scratch database {@code outbox_bench_writer_<random>} created from {@code sql/}
- * and dropped at the end. Needs a role that may create databases. Run from the project root:
- * <pre>
- * mvn -B -o package -pl bench -am -DskipTests
- * java -cp 'bench/target/bench.jar:bench/target/lib/*' dev.outbox.bench.writer.WriterBench \
- *     [--url jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres] [--threads 4] [--rounds 3] \
- *     [--seconds 10] [--warmup 5] [--sql sql]
- * </pre>
- * The URL defaults to {@code OUTBOX_BENCH_JDBC_URL}, then {@code OUTBOX_TEST_JDBC_URL}.
+ * and dropped at the end. Needs a role that may create databases. Run it with
+ * {@code scripts/bench writer} ({@link WriterScenario}).
  */
 public final class WriterBench {
     public static final String WRITER = "writer";
@@ -101,34 +94,12 @@ public final class WriterBench {
         void publish(String aggregateType, String aggregateId, String type, String payload, String traceparent);
     }
 
-    /** Settings; {@link #parse(String[])} reads them from the command line. */
+    /** Settings: the server (a superuser's URL), {@code sql/}, threads, rounds, seconds per run and of warm-up. */
     public record Options(String url, Path sqlDir, int threads, int rounds, double seconds, double warmup) {
-        public static Options parse(String[] args) {
-            String url = System.getenv().getOrDefault("OUTBOX_BENCH_JDBC_URL", System.getenv().getOrDefault(
-                    "OUTBOX_TEST_JDBC_URL", "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres"));
-            Path sql = Paths.get("sql");
-            int threads = 4;
-            int rounds = 3;
-            double seconds = 10;
-            double warmup = 5;
-            for (int i = 0; i < args.length; i++) {
-                String value = i + 1 < args.length ? args[i + 1] : null;
-                switch (args[i]) {
-                    case "--url" -> url = value;
-                    case "--sql" -> sql = Paths.get(value);
-                    case "--threads" -> threads = Integer.parseInt(value);
-                    case "--rounds" -> rounds = Integer.parseInt(value);
-                    case "--seconds" -> seconds = Double.parseDouble(value);
-                    case "--warmup" -> warmup = Double.parseDouble(value);
-                    default -> throw new IllegalArgumentException("unknown option " + args[i]
-                            + "; known: --url --sql --threads --rounds --seconds --warmup");
-                }
-                i++;
-            }
+        public Options {
             if (threads < 1 || rounds < 1 || seconds <= 0 || warmup < 0) {
-                throw new IllegalArgumentException("--threads, --rounds and --seconds must be >= 1, --warmup >= 0");
+                throw new IllegalArgumentException("threads, rounds and seconds must be >= 1, warmup >= 0");
             }
-            return new Options(url, sql, threads, rounds, seconds, warmup);
         }
     }
 
@@ -147,16 +118,11 @@ public final class WriterBench {
         this.progress = progress;
     }
 
-    public static void main(String[] args) throws Exception {
-        WriterBenchResult result = new WriterBench(Options.parse(args), System.err).run();
-        System.out.print(result.render());
-    }
-
     /** Creates the scratch database, runs warm-up and the rounds, drops the database. */
     public WriterBenchResult run() throws Exception {
         Matcher url = URL.matcher(options.url());
         if (!url.matches()) {
-            throw new IllegalArgumentException("--url must look like jdbc:postgresql://host:port/db?params (was "
+            throw new IllegalArgumentException("the URL must look like jdbc:postgresql://host:port/db?params (was "
                     + options.url().replaceAll("password=[^&]*", "password=***") + ")");
         }
         String name = "outbox_bench_writer_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
