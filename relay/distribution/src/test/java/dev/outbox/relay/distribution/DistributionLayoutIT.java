@@ -3,6 +3,7 @@ package dev.outbox.relay.distribution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import java.util.regex.Matcher;
@@ -39,6 +41,27 @@ class DistributionLayoutIT {
         assertThat(manifest.getMainAttributes().getValue("Main-Class")).isEqualTo("dev.outbox.relay.sidecar.Main");
         Set<String> classPath = new TreeSet<>(Arrays.asList(manifest.getMainAttributes().getValue("Class-Path").split(" ")));
         assertThat(classPath).isEqualTo(files(DIST.resolve("lib"), "lib/"));
+    }
+
+    @Test
+    void relayVersionPrintsTheVersionThatEveryOutboxJarCarriesInItsManifest() throws Exception {
+        String core = files(DIST.resolve("lib"), "").stream().filter(f -> f.startsWith("outbox-core-")).findFirst()
+                .orElseThrow();
+        String version = core.substring("outbox-core-".length(), core.length() - ".jar".length());
+        Process relay = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                DistributionIT.RELAY_JAR.toString(), "--version").redirectErrorStream(true).start();
+        String output = new String(relay.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(relay.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(relay.exitValue()).as(output).isZero();
+        assertThat(output.strip()).isEqualTo("outbox relay " + version);
+        for (String jar : files(DIST.resolve("lib"), "lib/")) {
+            if (jar.startsWith("lib/outbox-")) {
+                try (JarFile file = new JarFile(DIST.resolve(jar).toFile())) {
+                    assertThat(file.getManifest().getMainAttributes().getValue("Implementation-Version")).as(jar)
+                            .isEqualTo(version);
+                }
+            }
+        }
     }
 
     /**
