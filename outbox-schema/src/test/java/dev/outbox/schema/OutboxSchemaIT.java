@@ -32,7 +32,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  * must give exactly the schema that applying {@code sql/} with psql gives.
  */
 class OutboxSchemaIT {
-    private static final String MIGRATIONS = "dev/outbox/schema/migration";
+    private static final String MIGRATIONS = OutboxSchema.FLYWAY_LOCATION.substring("classpath:".length());
     private static final Pattern VERSION = Pattern.compile("V(\\d+)__.+\\.sql");
     /** Everything of schema outbox that a migration makes, one line each, sorted. */
     private static final String FINGERPRINT = "SELECT string_agg(x, E'\\n' ORDER BY x) FROM ("
@@ -81,7 +81,7 @@ class OutboxSchemaIT {
         }
 
         String changelog;
-        try (InputStream in = resource("dev/outbox/schema/changelog.xml").openStream()) {
+        try (InputStream in = resource(OutboxSchema.LIQUIBASE_CHANGELOG).openStream()) {
             changelog = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         List<String> listed = new ArrayList<>();
