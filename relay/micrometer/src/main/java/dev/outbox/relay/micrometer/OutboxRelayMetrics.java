@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
@@ -59,8 +60,8 @@ public final class OutboxRelayMetrics implements MeterBinder {
                 .description("Slots (of 64) this relay instance delivers.").register(registry);
         for (RelayState.Phase phase : RelayState.Phase.values()) {
             Gauge.builder("outbox.relay.phase", relay, r -> r.stats().state().phase() == phase ? 1 : 0)
-                    .description("1 for the phase the relay is in (RUNNING, TRANSPORT_PAUSED, …), else 0.")
-                    .tag("phase", phase.name()).register(registry);
+                    .description("1 for the phase the relay is in (running, transport_paused, database_unavailable, …).")
+                    .tag("phase", phase.name().toLowerCase(Locale.ROOT)).register(registry);
         }
         FunctionTimer.builder("outbox.relay.batch.duration", relay, r -> r.stats().batches(),
                         r -> r.stats().batchSecondsSum(), TimeUnit.SECONDS)

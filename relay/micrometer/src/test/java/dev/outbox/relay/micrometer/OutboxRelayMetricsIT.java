@@ -55,8 +55,8 @@ class OutboxRelayMetricsIT {
         assertThat(names).as(scrape).isEqualTo(new TreeSet<>(SIDECAR_SAMPLES));
         assertThat(value(scrape, "outbox_relay_published_total", "")).isEqualTo(120);
         assertThat(value(scrape, "outbox_relay_slots_owned", "")).isEqualTo(64);
-        assertThat(value(scrape, "outbox_relay_phase", "phase=\"RUNNING\"")).isEqualTo(1);
-        assertThat(value(scrape, "outbox_relay_phase", "phase=\"TRANSPORT_PAUSED\"")).isZero();
+        assertThat(value(scrape, "outbox_relay_phase", "phase=\"running\"")).isEqualTo(1);
+        assertThat(value(scrape, "outbox_relay_phase", "phase=\"transport_paused\"")).isZero();
         assertThat(value(scrape, "outbox_relay_batch_duration_seconds_count", "")).isPositive();
         assertThat(value(scrape, "outbox_database_up", "")).isEqualTo(1);
         assertThat(value(scrape, "outbox_dead_events", "")).as("the dead event, read from the database").isEqualTo(1);
