@@ -162,6 +162,15 @@ public class DistributionIT {
                     ch.queueDeclare(destination, false, false, true, null);
                     ch.queueBind(destination, destination, "#");
                 }
+                // Auto-delete removes a queue only after a consumer left it; this one never had one.
+                cleanups.add(() -> {
+                    try (Connection c = factory.newConnection(); Channel ch = c.createChannel()) {
+                        ch.queueDelete(destination);
+                        ch.exchangeDelete(destination);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("cannot delete queue and exchange " + destination, e);
+                    }
+                });
                 yield Map.of("OUTBOX_RABBITMQ_URI", uri);
             }
             case "nats" -> {
