@@ -50,8 +50,13 @@ class DistributionLayoutIT {
         String version = core.substring("outbox-core-".length(), core.length() - ".jar".length());
         Process relay = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                 DistributionIT.RELAY_JAR.toString(), "--version").redirectErrorStream(true).start();
-        String output = new String(relay.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(relay.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String output;
+        try {
+            assertThat(relay.waitFor(30, TimeUnit.SECONDS)).as("relay --version exited").isTrue();
+            output = new String(relay.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        } finally {
+            relay.destroyForcibly();
+        }
         assertThat(relay.exitValue()).as(output).isZero();
         assertThat(output.strip()).isEqualTo("outbox relay " + version);
         for (String jar : files(DIST.resolve("lib"), "lib/")) {

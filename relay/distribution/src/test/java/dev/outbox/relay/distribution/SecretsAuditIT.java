@@ -225,7 +225,11 @@ class SecretsAuditIT {
     /** {@code java -jar relay.jar args} with exactly {@code env} as its OUTBOX_* keys, to completion. */
     private Result process(String label, Map<String, String> env, String... args) throws Exception {
         Process p = start(label, env, args);
-        assertThat(p.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)).as(label + " finished").isTrue();
+        try {
+            assertThat(p.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)).as(label + " finished").isTrue();
+        } finally {
+            p.destroyForcibly(); // one that did not finish must not outlive the test
+        }
         String output = Files.readString(outputFile(label));
         outputs.put(label + " (process)", output);
         return new Result(label, p.exitValue(), output);
@@ -239,14 +243,18 @@ class SecretsAuditIT {
             throws Exception {
         Process p = start(label, env, "run");
         Path file = outputFile(label);
-        Await.await(label + ": started, then " + "done or a warning", DEADLINE, () -> {
-            String output = Files.readString(file);
-            boolean started = output.contains("sidecar started");
-            return !p.isAlive() || (started && done.getAsBoolean()) || (untilWarning && started
-                    && output.lines().anyMatch(l -> l.contains(" WARN ") || l.contains(" ERROR ")));
-        });
-        p.destroy();
-        assertThat(p.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)).as(label + " stopped").isTrue();
+        try {
+            Await.await(label + ": started, then " + "done or a warning", DEADLINE, () -> {
+                String output = Files.readString(file);
+                boolean started = output.contains("sidecar started");
+                return !p.isAlive() || (started && done.getAsBoolean()) || (untilWarning && started
+                        && output.lines().anyMatch(l -> l.contains(" WARN ") || l.contains(" ERROR ")));
+            });
+            p.destroy();
+            assertThat(p.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)).as(label + " stopped").isTrue();
+        } finally {
+            p.destroyForcibly(); // a failed wait must not leave a relay running after the test
+        }
         outputs.put(label + " (process)", Files.readString(file));
     }
 
