@@ -132,7 +132,7 @@ class DistributionLayoutIT {
         Path target = Path.of("..", module, "target");
         List<Path> jars = new ArrayList<>();
         try (Stream<Path> own = Files.list(target)) {
-            own.filter(f -> f.getFileName().toString().matches(Pattern.quote(artifactId) + "-[0-9].*(?<!-sources|-tests)\\.jar"))
+            own.filter(f -> f.getFileName().toString().matches(Pattern.quote(artifactId) + "-[0-9].*(?<!-sources|-javadoc|-tests)\\.jar"))
                     .forEach(jars::add);
         }
         assertThat(jars).as("%s's jar in %s", artifactId, target).hasSize(1);
