@@ -93,11 +93,6 @@ public final class EventStore {
         return table;
     }
 
-    /** The table of published events kept for the retention. */
-    public String history() {
-        return history;
-    }
-
     /**
      * What one claim locked: deliverable events in write order, at most {@code limit} of them
      * and at most {@code maxBytes} of payload and headers; or, when the first deliverable event
