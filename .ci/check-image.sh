@@ -6,6 +6,8 @@
 # KubernetesManifestsTest runs with the other unit tests (scripts/test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ImageIT's scratch database, on this machine's PostgreSQL as scripts/test has it.
+export OUTBOX_TEST_JDBC_URL=${OUTBOX_TEST_JDBC_URL:-jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres}
 start=$(date +%s)
 
 # 1. kubectl without a server: every file holds Kubernetes objects, and the Deployment decodes into
