@@ -358,6 +358,22 @@ public final class NatsTransport implements Transport {
     }
 
     /** Closes the connection; pending PubAcks are abandoned (their events stay unpublished). */
+    /** OpenTelemetry's {@code messaging.system} value for this broker. */
+    @Override
+    public String system() {
+        return "nats";
+    }
+
+    /** The subject the event's route names; {@code null} when none does. */
+    @Override
+    public String destination(OutboxMessage message) {
+        try {
+            return settings.router().destination(message);
+        } catch (OutboxException e) {
+            return null; // unroutable: the send refuses it, and says why
+        }
+    }
+
     @Override
     public void close() {
         Connection c;

@@ -155,6 +155,22 @@ public final class RabbitMqTransport implements Transport {
         return true;
     }
 
+    /** OpenTelemetry's {@code messaging.system} value for this broker. */
+    @Override
+    public String system() {
+        return "rabbitmq";
+    }
+
+    /** The exchange (semconv: the exchange name, not the routing key) the event's route names; {@code null} when none does. */
+    @Override
+    public String destination(OutboxMessage message) {
+        try {
+            return settings.exchanges().destination(message);
+        } catch (OutboxException e) {
+            return null; // unroutable: the send refuses it, and says why
+        }
+    }
+
     @Override
     public void close() {
         closed = true;
