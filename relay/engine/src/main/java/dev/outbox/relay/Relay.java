@@ -2,6 +2,7 @@ package dev.outbox.relay;
 
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.internal.LogFields;
+import dev.outbox.relay.internal.RelayLogs;
 import dev.outbox.relay.internal.Metrics;
 import dev.outbox.relay.internal.RelayLoop;
 import dev.outbox.relay.config.Durations;
@@ -36,7 +37,7 @@ import javax.sql.DataSource;
  * Database and transport failures are logged and retried; they never stop the relay.
  */
 public final class Relay implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("dev.outbox.relay");
+    private static final System.Logger LOG = RelayLogs.logger("dev.outbox.relay");
     private final RelayConfig config;
     private final Transport transport;
     private final Metrics metrics = new Metrics();

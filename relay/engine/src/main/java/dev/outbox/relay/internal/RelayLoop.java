@@ -50,7 +50,7 @@ import org.postgresql.PGConnection;
  * the one before it was delivered, without the keys of which something was not acknowledged.
  */
 public final class RelayLoop implements Runnable {
-    private static final System.Logger LOG = System.getLogger("dev.outbox.relay");
+    private static final System.Logger LOG = RelayLogs.logger("dev.outbox.relay");
     private static final int PURGE_BATCHES_PER_ROUND = 10;
     private static final long LISTEN_SLICE_MILLIS = 200;
     /** A database failure that persists is logged again after this, then after twice as long, … */

@@ -3,6 +3,7 @@ package dev.outbox.relay.transport.nats;
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.config.Redaction;
 import dev.outbox.relay.spi.Acks;
+import dev.outbox.relay.internal.RelayLogs;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
@@ -66,7 +67,7 @@ import java.util.function.UnaryOperator;
  */
 public final class NatsTransport implements Transport {
     private static final long ACK_POLL_MILLIS = 100;
-    private static final System.Logger LOG = System.getLogger("dev.outbox.relay.transport.nats");
+    private static final System.Logger LOG = RelayLogs.logger("dev.outbox.relay.transport.nats");
 
     private final NatsSettings settings;
     private final UnaryOperator<String> scrub;
