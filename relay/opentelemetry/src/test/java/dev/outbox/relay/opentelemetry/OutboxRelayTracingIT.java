@@ -12,6 +12,7 @@ import com.rabbitmq.client.GetResponse;
 import dev.outbox.core.Outbox;
 import dev.outbox.core.OutboxEvent;
 import dev.outbox.relay.Relay;
+import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.testing.RelayDatabase;
 import dev.outbox.relay.transport.rabbitmq.RabbitMqTransport;
 import io.opentelemetry.api.trace.Span;
@@ -29,6 +30,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -160,10 +162,13 @@ class OutboxRelayTracingIT {
     }
 
     private Relay.Builder relay() {
-        return Relay.builder(FIXTURE.relayRole(),
-                        RabbitMqTransport.builder().uri(uri()).routeDefault("${aggregatetype}").build())
-                .config(RelayDatabase.fast().maxNonRetryableAttempts(1).build())
-                .tracing(OutboxRelayTracing.create(openTelemetry));
+        DataSource dataSource = FIXTURE.relayRole();
+        Transport transport = RabbitMqTransport.builder().uri(uri()).routeDefault("${aggregatetype}").build();
+        // tag::tracing[]
+        Relay.Builder relay = Relay.builder(dataSource, transport)  // outbox-relay
+                .tracing(OutboxRelayTracing.create(openTelemetry)); // outbox-relay-opentelemetry
+        // end::tracing[]
+        return relay.config(RelayDatabase.fast().maxNonRetryableAttempts(1).build());
     }
 
     /** The headers of the next message in the queue, or null (for polling). */
