@@ -48,6 +48,10 @@ import java.util.UUID;
  * whole call failed or timed out, or no result came back. The conventions' names are written out
  * here (the semconv artifact is still incubating for messaging).
  *
+ * <p>A span tells what the broker answered for that message. Delivery stays at least once: an
+ * acknowledged message may still be sent again (a crash before marking, or an earlier event of
+ * its key that failed in the same call), and then gets a span of its own.
+ *
  * <p>Only the headers on the wire change; the stored event keeps its trace context, so a retry
  * starts a new span under the same parent. Tracing never changes delivery: the relay treats a
  * failure in here as "untraced" (see {@link SendTracing}).
