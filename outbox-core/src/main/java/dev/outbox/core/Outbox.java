@@ -3,6 +3,7 @@ package dev.outbox.core;
 import dev.outbox.core.internal.JsonCodec;
 import dev.outbox.core.internal.SqlErrors;
 import dev.outbox.core.internal.SqlIdentifiers;
+import dev.outbox.core.spi.ContextHeaders;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -11,9 +12,13 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Writes events into the outbox table on the caller's connection, inside the caller's
@@ -35,6 +40,11 @@ import java.util.UUID;
  * marks the caller's transaction as failed: roll it back. Nothing of a failed
  * {@code appendAll} call is written.
  *
+ * <p><b>Context.</b> An event without a {@code traceparent} header gets the headers of the
+ * current context ({@code traceparent}, {@code tracestate} of the current span) from the
+ * {@link ContextHeaders} installed on the class path, such as {@code outbox-opentelemetry}'s;
+ * headers the event has always win. With none installed nothing is added, at no cost.
+ *
  * <p>With Jdbi, use {@link dev.outbox.core.jdbi.JdbiOutbox}. (Jdbi is an optional dependency, so
  * this class has no {@code Handle} overloads: javac would need Jdbi to resolve them even for
  * plain JDBC callers.)
@@ -44,14 +54,20 @@ import java.util.UUID;
 public final class Outbox {
     /** Schema created by the migrations in {@code sql/}. */
     public static final String DEFAULT_SCHEMA = "outbox";
+    private static final System.Logger LOG = System.getLogger("dev.outbox.core");
+    /** A failing context is reported at WARNING once per JVM, then at DEBUG: it may fail for every event. */
+    private static final AtomicBoolean CONTEXT_FAILURE_REPORTED = new AtomicBoolean();
 
     private final String schema;
     private final String table;
     private final String insertSql;
     private final String findSql;
+    /** Null when no context headers are supplied: then appending does exactly what it did without them. */
+    private final ContextHeaders context;
 
     private Outbox(Builder builder) {
         this.schema = builder.schema;
+        this.context = builder.contextSet ? builder.context : Installed.CONTEXT;
         this.table = SqlIdentifiers.quote("outbox.schema", builder.schema) + ".event";
         this.insertSql = "INSERT INTO " + table
                 + " (id, aggregatetype, aggregateid, type, payload, headers, occurred_at)"
@@ -85,7 +101,8 @@ public final class Outbox {
     public void appendAll(Connection connection, Collection<OutboxEvent> events) {
         List<OutboxEvent> list = new ArrayList<>(events.size());
         for (OutboxEvent event : events) {
-            list.add(requireEvent(event, "events[" + list.size() + "]"));
+            OutboxEvent e = requireEvent(event, "events[" + list.size() + "]");
+            list.add(context == null ? e : withContext(e));
         }
         if (list.isEmpty()) {
             return;
@@ -132,6 +149,23 @@ public final class Outbox {
         }
     }
 
+    /** The event with the current context's headers; unchanged when it has a traceparent or the context fails. */
+    private OutboxEvent withContext(OutboxEvent event) {
+        if (event.headers().containsKey(OutboxEvent.TRACEPARENT)) {
+            return event; // explicit trace context wins, tracestate included (it belongs to its traceparent)
+        }
+        try {
+            Map<String, String> current = context.current();
+            return current == null || current.isEmpty() ? event : event.withContext(current);
+        } catch (RuntimeException e) {
+            boolean first = CONTEXT_FAILURE_REPORTED.compareAndSet(false, true);
+            LOG.log(first ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+                    "event " + event.id() + " written without context headers: " + context.getClass().getName()
+                            + " failed: " + e.getMessage() + (first ? " (repeats are logged at DEBUG)" : ""));
+            return event;
+        }
+    }
+
     private static void bind(PreparedStatement insert, OutboxEvent event) throws SQLException {
         insert.setObject(1, event.id());
         insert.setString(2, event.aggregateType());
@@ -152,8 +186,23 @@ public final class Outbox {
     /** Configures an {@link Outbox}; {@link #build()} validates. */
     public static final class Builder {
         private String schema = DEFAULT_SCHEMA;
+        private ContextHeaders context;
+        private boolean contextSet;
 
         private Builder() {
+        }
+
+        /**
+         * Where the headers of the current context come from (default: those installed as
+         * services, see {@link ContextHeaders}); {@link ContextHeaders#none()} adds none.
+         */
+        public Builder contextHeaders(ContextHeaders contextHeaders) {
+            if (contextHeaders == null) {
+                throw new OutboxException("outbox.contextHeaders must not be null; pass ContextHeaders.none() for none");
+            }
+            this.context = contextHeaders;
+            this.contextSet = true;
+            return this;
         }
 
         /**
@@ -168,6 +217,29 @@ public final class Outbox {
 
         public Outbox build() {
             return new Outbox(this);
+        }
+    }
+
+    /** The {@link ContextHeaders} installed as services, looked up once per JVM; null for none. */
+    private static final class Installed {
+        static final ContextHeaders CONTEXT = load();
+
+        private static ContextHeaders load() {
+            List<ContextHeaders> found = new ArrayList<>();
+            ServiceLoader.load(ContextHeaders.class, ContextHeaders.class.getClassLoader()).forEach(found::add);
+            if (found.isEmpty()) {
+                return null;
+            }
+            if (found.size() == 1) {
+                return found.get(0);
+            }
+            return () -> { // in class-path order; an earlier one's header wins
+                Map<String, String> merged = new LinkedHashMap<>();
+                for (ContextHeaders c : found) {
+                    c.current().forEach(merged::putIfAbsent);
+                }
+                return merged;
+            };
         }
     }
 }

@@ -95,6 +95,19 @@ public final class OutboxEvent {
         this.occurredAt = (b.occurredAt != null ? b.occurredAt : Instant.now()).truncatedTo(ChronoUnit.MICROS);
     }
 
+    /** A copy of {@code event} with other (validated) headers. */
+    private OutboxEvent(OutboxEvent event, Map<String, String> headers) {
+        this.id = event.id;
+        this.aggregateType = event.aggregateType;
+        this.aggregateId = event.aggregateId;
+        this.type = event.type;
+        this.payload = event.payload;
+        this.payloadJson = event.payloadJson;
+        this.headers = Map.copyOf(headers);
+        this.headersJson = JsonCodec.writeHeaders(this.headers);
+        this.occurredAt = event.occurredAt;
+    }
+
     /**
      * Starts an event.
      *
@@ -162,6 +175,32 @@ public final class OutboxEvent {
 
     public Optional<String> correlationId() {
         return Optional.ofNullable(headers.get(CORRELATION_ID));
+    }
+
+    /**
+     * This event with the headers of the writer's current context ({@link dev.outbox.core.spi.ContextHeaders})
+     * added where it has none of that name; itself when nothing is added. The added headers pass
+     * the checks of {@link Builder#header(String, String)} and {@link Builder#build()}.
+     *
+     * @throws OutboxException if a supplied header breaks a rule (nothing is added then)
+     */
+    OutboxEvent withContext(Map<String, String> context) {
+        Map<String, String> merged = null;
+        for (Map.Entry<String, String> header : context.entrySet()) {
+            String name = header.getKey();
+            if (!headers.containsKey(name)) {
+                checkHeader(name, header.getValue());
+                if (merged == null) {
+                    merged = new LinkedHashMap<>(headers);
+                }
+                merged.put(name, header.getValue());
+            }
+        }
+        if (merged == null) {
+            return this;
+        }
+        checkHeadersSize(merged);
+        return new OutboxEvent(this, merged);
     }
 
     /** The headers as the JSON object text written to the database. */
@@ -244,6 +283,27 @@ public final class OutboxEvent {
         return !zeroTrace && !zeroParent;
     }
 
+    private static void checkHeader(String name, String value) {
+        requireName("event.headers name", name);
+        if (value == null) {
+            throw new OutboxException("event.headers." + name + " must not be null; leave the header out instead");
+        }
+        requireText("event.headers." + name, value, MAX_HEADER_VALUE_LENGTH);
+        if (name.equals(TRACEPARENT) && !isTraceparent(value)) {
+            throw new OutboxException("event.headers.traceparent must be a W3C traceparent like"
+                    + " 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 (was " + quote(value) + ")");
+        }
+    }
+
+    private static void checkHeadersSize(Map<String, String> headers) {
+        long headerBytes = StoredText.printedSize(headers);
+        if (headerBytes > MAX_HEADERS_BYTES) {
+            throw new OutboxException("event.headers must be at most " + MAX_HEADERS_BYTES + " bytes of JSON as"
+                    + " PostgreSQL prints them, octet_length(headers::text) (was " + headerBytes
+                    + " bytes; CHECK event_headers_size_check)");
+        }
+    }
+
     private static String quote(String value) {
         return value == null ? "null" : '"' + value + '"';
     }
@@ -309,15 +369,7 @@ public final class OutboxEvent {
          * traceparent.
          */
         public Builder header(String name, String value) {
-            requireName("event.headers name", name);
-            if (value == null) {
-                throw new OutboxException("event.headers." + name + " must not be null; leave the header out instead");
-            }
-            requireText("event.headers." + name, value, MAX_HEADER_VALUE_LENGTH);
-            if (name.equals(TRACEPARENT) && !isTraceparent(value)) {
-                throw new OutboxException("event.headers.traceparent must be a W3C traceparent like"
-                        + " 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 (was " + quote(value) + ")");
-            }
+            checkHeader(name, value);
             headers.put(name, value);
             return this;
         }
@@ -401,12 +453,7 @@ public final class OutboxEvent {
                                 : "; the schema's limit, CHECK event_payload_size_check, which no writer can raise")
                         + ". Send a reference to large data instead");
             }
-            long headerBytes = StoredText.printedSize(headers);
-            if (headerBytes > MAX_HEADERS_BYTES) {
-                throw new OutboxException("event.headers must be at most " + MAX_HEADERS_BYTES + " bytes of JSON as"
-                        + " PostgreSQL prints them, octet_length(headers::text) (was " + headerBytes
-                        + " bytes; CHECK event_headers_size_check)");
-            }
+            checkHeadersSize(headers);
             return new OutboxEvent(this, payloadText != null ? payloadText.json() : JsonCodec.write(payload));
         }
     }

@@ -319,4 +319,28 @@ class OutboxEventTest {
         assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
         assertThat(a).isNotEqualTo(order().id(id).occurredAt(at).payload("{\"x\": 2}").header("h", "v").build());
     }
+
+    @Test
+    void contextHeadersAreAddedOnlyWhereTheEventHasNone() {
+        OutboxEvent event = OutboxEvent.builder("Order", "o-1", "OrderPlaced").payload("{}").header("tenant", "acme").build();
+
+        OutboxEvent withContext = event.withContext(Map.of("tenant", "other", "tracestate", "congo=t61rcWkgMzE"));
+
+        assertThat(withContext.headers()).isEqualTo(Map.of("tenant", "acme", "tracestate", "congo=t61rcWkgMzE"));
+        assertThat(withContext.id()).isEqualTo(event.id());
+        assertThat(withContext.occurredAt()).isEqualTo(event.occurredAt());
+        assertThat(withContext.payloadJson()).isEqualTo(event.payloadJson());
+        assertThat(withContext.headersJson()).contains("congo=t61rcWkgMzE");
+        assertThat(event.withContext(Map.of("tenant", "other"))).isSameAs(event);
+    }
+
+    @Test
+    void contextHeadersPassTheHeaderRules() {
+        OutboxEvent event = OutboxEvent.builder("Order", "o-1", "OrderPlaced").payload("{}").build();
+
+        assertThatThrownBy(() -> event.withContext(Map.of("traceparent", "not-a-traceparent")))
+                .isInstanceOf(OutboxException.class).hasMessageContaining("event.headers.traceparent must be a W3C traceparent");
+        assertThatThrownBy(() -> event.withContext(Map.of("big", "x".repeat(OutboxEvent.MAX_HEADER_VALUE_LENGTH + 1))))
+                .isInstanceOf(OutboxException.class).hasMessageContaining("event.headers.big must be at most 8192 characters");
+    }
 }

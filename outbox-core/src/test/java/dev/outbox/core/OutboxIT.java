@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import dev.outbox.core.jdbi.JdbiOutbox;
 import org.jdbi.v3.core.Jdbi;
@@ -238,5 +239,39 @@ class OutboxIT {
                     .hasMessageContaining("outbox_relay");
         }
         assertThat(db.queryLong("SELECT count(*) FROM outbox.event")).isEqualTo(1);
+    }
+
+    @Test
+    void aFailingContextNeverStopsTheWrite() throws Exception {
+        Outbox failing = Outbox.builder().contextHeaders(() -> {
+            throw new IllegalStateException("tracing is broken");
+        }).build();
+        Outbox invalid = Outbox.builder().contextHeaders(() -> Map.of("traceparent", "garbage")).build();
+        OutboxEvent first = OutboxEvent.builder("Order", "o-1", "OrderPlaced").payload("{}").build();
+        OutboxEvent second = OutboxEvent.builder("Order", "o-2", "OrderPlaced").payload("{}").build();
+
+        try (Connection c = db.connect()) {
+            failing.append(c, first);
+            invalid.append(c, second);
+
+            assertThat(failing.find(c, first.id()).orElseThrow().headers()).isEmpty();
+            assertThat(failing.find(c, second.id()).orElseThrow().headers()).isEmpty();
+        }
+    }
+
+    @Test
+    void contextHeadersAreStoredUnlessTheEventHasATraceparent() throws Exception {
+        String context = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        Outbox traced = Outbox.builder().contextHeaders(() -> Map.of("traceparent", context, "tracestate", "congo=1")).build();
+        OutboxEvent plain = OutboxEvent.builder("Order", "o-1", "OrderPlaced").payload("{}").build();
+        OutboxEvent explicit = placed("o-2");
+
+        try (Connection c = db.connect()) {
+            traced.appendAll(c, List.of(plain, explicit));
+
+            assertThat(traced.find(c, plain.id()).orElseThrow().headers())
+                    .isEqualTo(Map.of("traceparent", context, "tracestate", "congo=1"));
+            assertThat(traced.find(c, explicit.id()).orElseThrow().headers()).isEqualTo(explicit.headers());
+        }
     }
 }

@@ -2,9 +2,11 @@ package dev.outbox.relay;
 
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.internal.LogFields;
+import dev.outbox.relay.internal.RelayLogs;
 import dev.outbox.relay.internal.Metrics;
 import dev.outbox.relay.internal.RelayLoop;
 import dev.outbox.relay.config.Durations;
+import dev.outbox.relay.spi.SendTracing;
 import dev.outbox.relay.spi.Transport;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -35,7 +37,7 @@ import javax.sql.DataSource;
  * Database and transport failures are logged and retried; they never stop the relay.
  */
 public final class Relay implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("dev.outbox.relay");
+    private static final System.Logger LOG = RelayLogs.logger("dev.outbox.relay");
     private final RelayConfig config;
     private final Transport transport;
     private final Metrics metrics = new Metrics();
@@ -60,7 +62,7 @@ public final class Relay implements AutoCloseable {
             return t;
         });
         this.loop = new RelayLoop(b.dataSource, transport, config, b.clock, b.random, metrics, transportExecutor,
-                dispatcher);
+                dispatcher, b.tracing);
         this.thread = new Thread(loop, "outbox-relay-" + config.instanceName());
     }
 
@@ -158,6 +160,7 @@ public final class Relay implements AutoCloseable {
         private RelayConfig config = RelayConfig.defaults();
         private Clock clock = Clock.systemUTC();
         private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+        private SendTracing tracing;
 
         private Builder(DataSource dataSource, Transport transport) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -178,6 +181,17 @@ public final class Relay implements AutoCloseable {
         /** Source of jitter, values in [0, 1). */
         public Builder random(DoubleSupplier random) {
             this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        /**
+         * Traces every transport call, e.g. {@code OutboxRelayTracing.create(openTelemetry)} of
+         * {@code outbox-relay-opentelemetry}: a PRODUCER span per event, its context on the message.
+         * Without it (the default) the relay does no tracing work at all. Tracing never changes
+         * what is sent, marked or retried (see {@link SendTracing}).
+         */
+        public Builder tracing(SendTracing tracing) {
+            this.tracing = Objects.requireNonNull(tracing, "tracing");
             return this;
         }
 

@@ -119,6 +119,27 @@ public class DistributionIT {
                 + " transport kafka, which conflicts with OUTBOX_TRANSPORT=rabbitmq");
     }
 
+    /**
+     * The sidecar has SLF4J (bound to its bridge to System.Logger) on its class path, yet the
+     * engine's records must not go through it: the JSON format would lose their fields.
+     */
+    @org.junit.jupiter.api.Test
+    void theEnginesRecordsKeepTheirFieldsInTheJsonLog(@TempDir Path dir) throws Exception {
+        db.execute("INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload) VALUES ('Order', 'k', 'Placed', '{}')");
+        Path log = dir.resolve("sidecar.log");
+        Process sidecar = start(Map.of("OUTBOX_TRANSPORT", "log", "OUTBOX_LOG_FORMAT", "json",
+                "OUTBOX_INSTANCE_NAME", "json-fields"), dir.resolve("classes.log"), log);
+        try {
+            await("the event published or the sidecar gone", WAIT, () -> !sidecar.isAlive()
+                    || db.queryLong("SELECT count(*) FROM outbox.event WHERE published_at IS NULL") == 0);
+        } finally {
+            sidecar.destroy();
+            assertThat(sidecar.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(Files.readString(log)).as(Files.readString(log))
+                .contains("\"logger\":\"dev.outbox.relay\",\"message\":\"relay connected\",\"instance\":\"json-fields\"}");
+    }
+
     private Process start(Map<String, String> env, Path classes, Path log) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-Xlog:class+load=info:file=" + classes,

@@ -26,7 +26,7 @@ import java.time.ZoneOffset;
  * database errors are thrown: they mean the session is unusable. Used by the loop thread only.
  */
 final class InstanceRegistry {
-    private static final System.Logger LOG = System.getLogger("dev.outbox.relay");
+    private static final System.Logger LOG = RelayLogs.logger("dev.outbox.relay");
     /** The table's CHECK on {@code last_error}. */
     static final int MAX_ERROR_LENGTH = 2000;
 

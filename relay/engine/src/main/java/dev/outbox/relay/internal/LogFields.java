@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * Structured fields of a log record, passed as the last parameter of a {@link System.Logger}
  * call ({@code log.log(WARNING, "delivery failed {0}", LogFields.of("event_id", id))}). Plain
- * loggers print them as {@code key=value}; the sidecar's JSON log format writes them as fields.
+ * loggers print them as {@code key=value}; the sidecar's JSON log format writes them as fields;
+ * through SLF4J ({@link RelayLogs}) they are also in the MDC while the record is logged.
  * Never put payloads or secrets in here. {@link #toString()} escapes control characters
  * ({@link ControlChars}), since values such as an event's key come from outside.
  */

@@ -6,6 +6,7 @@ import dev.outbox.relay.RelayState.Phase;
 import dev.outbox.relay.internal.PollBackoff.Claimed;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
+import dev.outbox.relay.spi.SendTracing;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.relay.spi.TransportException;
 import java.lang.System.Logger.Level;
@@ -49,7 +50,7 @@ import org.postgresql.PGConnection;
  * the one before it was delivered, without the keys of which something was not acknowledged.
  */
 public final class RelayLoop implements Runnable {
-    private static final System.Logger LOG = System.getLogger("dev.outbox.relay");
+    private static final System.Logger LOG = RelayLogs.logger("dev.outbox.relay");
     private static final int PURGE_BATCHES_PER_ROUND = 10;
     private static final long LISTEN_SLICE_MILLIS = 200;
     /** A database failure that persists is logged again after this, then after twice as long, … */
@@ -72,6 +73,10 @@ public final class RelayLoop implements Runnable {
     /** Runs {@link #deliver} (the transport calls of a batch) while this thread marks and claims. */
     private final ExecutorService dispatcher;
     private final Object wakeUp = new Object();
+    /** Null without tracing: then a transport call is exactly what it was before tracing existed. */
+    private final SendTracing tracing;
+    /** A failing tracer is logged at WARNING once, then at DEBUG: it may fail on every call. */
+    private boolean tracingFailureReported;
 
     private volatile boolean running = true;
     private volatile boolean connected;
@@ -97,7 +102,8 @@ public final class RelayLoop implements Runnable {
 
     public RelayLoop(DataSource dataSource, Transport transport, RelayConfig config, Clock clock,
                      DoubleSupplier random, Metrics metrics, ExecutorService transportExecutor,
-                     ExecutorService dispatcher) {
+                     ExecutorService dispatcher, SendTracing tracing) {
+        this.tracing = tracing;
         this.dataSource = dataSource;
         this.transport = transport;
         this.config = config;
@@ -607,7 +613,82 @@ public final class RelayLoop implements Runnable {
         return m.aggregateType() + '\u0000' + m.aggregateId();
     }
 
+    /**
+     * One transport call, traced when tracing is set. Tracing only decorates: whatever it does or
+     * throws, the same events go in the same order and their results are the transport's.
+     */
     private Map<UUID, SendResult> send(List<OutboxMessage> batch) {
+        if (tracing == null) {
+            return call(batch);
+        }
+        SendTracing.Send traced = startTracing(batch);
+        Map<UUID, SendResult> results;
+        try {
+            results = call(traced == null ? batch : tracedMessages(traced, batch));
+        } catch (TransportException e) {
+            endTracing(traced, Map.of(), e);
+            throw e;
+        } catch (RuntimeException | Error e) {
+            endTracing(traced, Map.of(), TransportException.retryable("the relay failed while sending: " + e, e));
+            throw e;
+        }
+        endTracing(traced, results, null);
+        return results;
+    }
+
+    private SendTracing.Send startTracing(List<OutboxMessage> batch) {
+        try {
+            return tracing.start(transport, batch);
+        } catch (RuntimeException | LinkageError e) {
+            tracingFailed("start", e);
+            return null;
+        }
+    }
+
+    /** The traced messages if they are the batch's events in its order; else the batch itself. */
+    private List<OutboxMessage> tracedMessages(SendTracing.Send traced, List<OutboxMessage> batch) {
+        List<OutboxMessage> messages;
+        try {
+            messages = traced.messages();
+        } catch (RuntimeException | LinkageError e) {
+            tracingFailed("messages", e);
+            return batch;
+        }
+        boolean same = messages != null && messages.size() == batch.size();
+        for (int i = 0; same && i < batch.size(); i++) {
+            OutboxMessage m = messages.get(i);
+            OutboxMessage original = batch.get(i);
+            same = m != null && m.id().equals(original.id()) && m.seq() == original.seq()
+                    && m.aggregateType().equals(original.aggregateType()) && m.aggregateId().equals(original.aggregateId());
+        }
+        if (!same) {
+            tracingFailed("messages", new IllegalStateException(
+                    "the traced messages are not the batch's events in its order; sending the batch untraced"));
+            return batch;
+        }
+        return messages;
+    }
+
+    private void endTracing(SendTracing.Send traced, Map<UUID, SendResult> results, TransportException failure) {
+        if (traced == null) {
+            return;
+        }
+        try {
+            traced.end(results, failure);
+        } catch (RuntimeException | LinkageError e) {
+            tracingFailed("end", e);
+        }
+    }
+
+    private void tracingFailed(String step, Throwable e) {
+        boolean first = !tracingFailureReported;
+        tracingFailureReported = true;
+        LOG.log(first ? Level.WARNING : Level.DEBUG, "tracing failed, delivery goes on untraced {0}", LogFields.of(
+                "instance", config.instanceName(), "tracing", tracing.getClass().getName(), "step", step,
+                "error", e.toString(), "repeats", first ? "logged at DEBUG" : null));
+    }
+
+    private Map<UUID, SendResult> call(List<OutboxMessage> batch) {
         Future<List<SendResult>> call = transportExecutor.submit(() -> transport.send(batch));
         List<SendResult> results;
         try {

@@ -72,6 +72,24 @@ public interface Transport extends AutoCloseable {
     }
 
     /**
+     * The messaging system, for telemetry: OpenTelemetry's {@code messaging.system} ({@code kafka},
+     * {@code rabbitmq}, …), or {@code null} when unknown (the default).
+     */
+    default String system() {
+        return null;
+    }
+
+    /**
+     * Where this transport would send {@code message} (topic, exchange, subject, stream), for
+     * telemetry ({@code messaging.destination.name}); {@code null} when unknown or unroutable (the
+     * default). Must be cheap, must not throw, and must never return a secret (no URL with
+     * credentials).
+     */
+    default String destination(OutboxMessage message) {
+        return null;
+    }
+
+    /**
      * Releases connections; called once, when the relay stops, possibly while a send that the
      * relay gave up on is still blocked. Should not block for long: the relay stops waiting for
      * it at its shutdown timeout.

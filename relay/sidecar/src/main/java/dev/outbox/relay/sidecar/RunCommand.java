@@ -2,6 +2,7 @@ package dev.outbox.relay.sidecar;
 
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.internal.LogFields;
+import dev.outbox.relay.internal.RelayLogs;
 import dev.outbox.relay.spi.Transport;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -56,6 +57,11 @@ final class RunCommand implements Callable<Integer> {
             return Main.EXIT_CONFIGURATION;
         }
         ConsoleLoggerFinder.configure(config.logFormat(), config.logLevel(), context.err(), config::redact);
+        if (System.getProperty(RelayLogs.BACKEND_PROPERTY) == null) {
+            // The relay's logs stay on System.Logger (this console, its text and JSON formats):
+            // SLF4J leads back here below, without the fields the JSON format writes.
+            System.setProperty(RelayLogs.BACKEND_PROPERTY, RelayLogs.SYSTEM);
+        }
         if (System.getProperty(SLF4J_PROVIDER) == null) {
             // Before HikariCP is loaded, so its SLF4J logs join ours; an explicit choice wins.
             System.setProperty(SLF4J_PROVIDER, Slf4jSystemLoggerProvider.class.getName());

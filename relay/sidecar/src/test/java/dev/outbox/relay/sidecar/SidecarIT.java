@@ -112,6 +112,12 @@ class SidecarIT {
             assertThat(db.queryLong("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
                     + " AND database = (SELECT oid FROM pg_database WHERE datname = '" + db.name() + "')")).isZero();
             assertThat(logs.toString(StandardCharsets.UTF_8)).contains("sidecar stopped");
+            // The engine's records keep their fields as JSON fields. (That the relay process does not
+            // send them through SLF4J is checked on the real process: SLF4J may already be set up in
+            // this test JVM before the sidecar selects its provider.)
+            JsonObject connected = parse(logs.toString(StandardCharsets.UTF_8).lines()
+                    .filter(l -> l.contains("relay connected")).findFirst().orElseThrow());
+            assertThat(connected.getString("instance")).isEqualTo("sidecar-it");
         } finally {
             stop.countDown();
             thread.shutdownNow();

@@ -3,6 +3,7 @@ package dev.outbox.relay.transport.http;
 import dev.outbox.core.OutboxException;
 import dev.outbox.core.internal.JsonFactories;
 import dev.outbox.relay.spi.Acks;
+import dev.outbox.relay.internal.RelayLogs;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
@@ -82,7 +83,7 @@ public final class HttpTransport implements Transport {
     /** Longest {@code Retry-After} honoured; a larger one (or a date further out) is cut to this. */
     public static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
     static final String BATCH_CONTENT_TYPE = "application/cloudevents-batch+json";
-    private static final System.Logger LOG = System.getLogger("dev.outbox.relay");
+    private static final System.Logger LOG = RelayLogs.logger("dev.outbox.relay");
     private static final Pattern DIGITS = Pattern.compile("\\d{1,10}");
     private static final int SNIPPET = 200;
     /** How much longer than the client's own timeouts a batch waits for its responses. */

@@ -3,6 +3,7 @@ package dev.outbox.relay.transport.nats;
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.config.Redaction;
 import dev.outbox.relay.spi.Acks;
+import dev.outbox.relay.internal.RelayLogs;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
@@ -66,7 +67,7 @@ import java.util.function.UnaryOperator;
  */
 public final class NatsTransport implements Transport {
     private static final long ACK_POLL_MILLIS = 100;
-    private static final System.Logger LOG = System.getLogger("dev.outbox.relay.transport.nats");
+    private static final System.Logger LOG = RelayLogs.logger("dev.outbox.relay.transport.nats");
 
     private final NatsSettings settings;
     private final UnaryOperator<String> scrub;
@@ -358,6 +359,22 @@ public final class NatsTransport implements Transport {
     }
 
     /** Closes the connection; pending PubAcks are abandoned (their events stay unpublished). */
+    /** OpenTelemetry's {@code messaging.system} value for this broker. */
+    @Override
+    public String system() {
+        return "nats";
+    }
+
+    /** The subject the event's route names; {@code null} when none does. */
+    @Override
+    public String destination(OutboxMessage message) {
+        try {
+            return settings.router().destination(message);
+        } catch (OutboxException e) {
+            return null; // unroutable: the send refuses it, and says why
+        }
+    }
+
     @Override
     public void close() {
         Connection c;

@@ -354,6 +354,22 @@ public final class PubSubTransport implements Transport {
         return true;
     }
 
+    /** OpenTelemetry's {@code messaging.system} value for this broker. */
+    @Override
+    public String system() {
+        return "gcp_pubsub";
+    }
+
+    /** The topic the event's route names; {@code null} when none does. */
+    @Override
+    public String destination(OutboxMessage message) {
+        try {
+            return settings.router().destination(message);
+        } catch (OutboxException e) {
+            return null; // unroutable: the send refuses it, and says why
+        }
+    }
+
     @Override
     public void close() {
         closed = true;

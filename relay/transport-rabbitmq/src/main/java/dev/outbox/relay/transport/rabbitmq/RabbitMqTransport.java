@@ -10,6 +10,7 @@ import com.rabbitmq.client.impl.ForgivingExceptionHandler;
 import dev.outbox.core.OutboxException;
 import dev.outbox.relay.config.Redaction;
 import dev.outbox.relay.internal.LogFields;
+import dev.outbox.relay.internal.RelayLogs;
 import dev.outbox.relay.spi.OutboxMessage;
 import dev.outbox.relay.spi.SendResult;
 import dev.outbox.relay.spi.Transport;
@@ -73,7 +74,7 @@ import javax.net.ssl.SSLContext;
  * to it, so that a missing exchange costs no channel in the middle of a batch.
  */
 public final class RabbitMqTransport implements Transport {
-    private static final System.Logger LOG = System.getLogger("dev.outbox.relay.transport.rabbitmq");
+    private static final System.Logger LOG = RelayLogs.logger("dev.outbox.relay.transport.rabbitmq");
     private static final String CONNECTION_NAME = "outbox-relay";
     private static final int CONNECT_TIMEOUT_MS = 10_000;
     private static final int CLOSE_TIMEOUT_MS = 2_000;
@@ -153,6 +154,22 @@ public final class RabbitMqTransport implements Transport {
     @Override
     public boolean keepsOrderWithinBatch() {
         return true;
+    }
+
+    /** OpenTelemetry's {@code messaging.system} value for this broker. */
+    @Override
+    public String system() {
+        return "rabbitmq";
+    }
+
+    /** The exchange (semconv: the exchange name, not the routing key) the event's route names; {@code null} when none does. */
+    @Override
+    public String destination(OutboxMessage message) {
+        try {
+            return settings.exchanges().destination(message);
+        } catch (OutboxException e) {
+            return null; // unroutable: the send refuses it, and says why
+        }
     }
 
     @Override

@@ -373,6 +373,22 @@ public final class SqsTransport implements Transport {
     }
 
     /** Stops the request threads and closes the SDK client; returns promptly. */
+    /** OpenTelemetry's {@code messaging.system} value for this broker. */
+    @Override
+    public String system() {
+        return "aws_sqs";
+    }
+
+    /** The queue the event's route names; {@code null} when none does. */
+    @Override
+    public String destination(OutboxMessage message) {
+        try {
+            return settings.router().destination(message);
+        } catch (OutboxException e) {
+            return null; // unroutable: the send refuses it, and says why
+        }
+    }
+
     @Override
     public void close() {
         requests.shutdownNow();
