@@ -13,6 +13,16 @@ import dev.outbox.core.OutboxException;
 import dev.outbox.relay.Relay;
 import dev.outbox.testing.TestDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -52,6 +62,7 @@ class SpringBootStarterIT {
     private static String queue;
     private static ConfigurableApplicationContext app;
     private static final Map<String, GetResponse> received = new java.util.HashMap<>();
+    private static final InMemorySpanExporter SPANS = InMemorySpanExporter.create();
 
     @BeforeAll
     static void startTheApplication() throws Exception {
@@ -100,8 +111,7 @@ class SpringBootStarterIT {
         app.getBean(OrderService.class).place("o-1", 10, false);
 
         assertThat(db.queryLong("SELECT count(*) FROM orders WHERE id = 'o-1'")).isOne();
-        String id = db.queryString("SELECT id::text FROM outbox.event WHERE aggregateid = 'o-1'"
-                + " UNION ALL SELECT id::text FROM outbox.event_history WHERE aggregateid = 'o-1'");
+        String id = eventId("o-1");
         GetResponse message = awaitMessage(id);
         assertThat(new String(message.getBody(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("{\"order\": \"o-1\", \"amount\": 10}");
         awaitValue("the event is marked published", WAIT,
@@ -177,6 +187,35 @@ class SpringBootStarterIT {
         });
     }
 
+    @Test
+    void theRequestsTraceGoesOnInTheRelaysProducerSpanAndOnTheWire() {
+        Span request = app.getBean(OpenTelemetry.class).getTracer("test").spanBuilder("POST /orders").startSpan();
+        Scope scope = request.makeCurrent();
+        try {
+            app.getBean(OrderService.class).place("o-5", 50, false);
+        } finally {
+            scope.close();
+            request.end();
+        }
+        String id = eventId("o-5");
+
+        GetResponse message = awaitMessage(id);
+        SpanData producer = awaitValue("the relay's PRODUCER span of " + id, WAIT, () -> SPANS.getFinishedSpanItems()
+                .stream().filter(s -> s.getKind() == SpanKind.PRODUCER
+                        && id.equals(s.getAttributes().get(AttributeKey.stringKey("messaging.message.id"))))
+                .findFirst().orElse(null));
+        assertThat(producer.getTraceId()).isEqualTo(request.getSpanContext().getTraceId());
+        assertThat(producer.getParentSpanId()).isEqualTo(request.getSpanContext().getSpanId());
+        assertThat(producer.getName()).isEqualTo("send " + exchange);
+        assertThat(String.valueOf(message.getProps().getHeaders().get("cloudEvents:traceparent")))
+                .startsWith("00-" + producer.getTraceId() + "-" + producer.getSpanId() + "-"); // then the flags
+    }
+
+    private static String eventId(String order) {
+        return db.queryString("SELECT id::text FROM outbox.event WHERE aggregateid = '" + order + "'"
+                + " UNION ALL SELECT id::text FROM outbox.event_history WHERE aggregateid = '" + order + "'");
+    }
+
     private static long eventsOf(String order) {
         return db.queryLong("SELECT (SELECT count(*) FROM outbox.event WHERE aggregateid = '" + order + "')"
                 + " + (SELECT count(*) FROM outbox.event_history WHERE aggregateid = '" + order + "')");
@@ -201,6 +240,13 @@ class SpringBootStarterIT {
             relay.setUrl(db.jdbcUrl());
             relay.setOptions("-c role=" + TestDatabase.RELAY_ROLE);
             return relay;
+        }
+
+        /** Picked up by the starter: the relay makes a PRODUCER span per event with it. */
+        @Bean
+        OpenTelemetry openTelemetry() {
+            return OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider.builder()
+                    .addSpanProcessor(SimpleSpanProcessor.create(SPANS)).build()).build();
         }
 
         @Bean

@@ -4,10 +4,13 @@ import dev.outbox.core.OutboxException;
 import dev.outbox.relay.Relay;
 import dev.outbox.relay.RelayConfig;
 import dev.outbox.relay.micrometer.OutboxRelayMetrics;
+import dev.outbox.relay.opentelemetry.OutboxRelayTracing;
 import dev.outbox.relay.ops.Operations;
+import dev.outbox.relay.spi.SendTracing;
 import dev.outbox.relay.spi.Transport;
 import dev.outbox.spring.internal.SpringConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -25,13 +28,16 @@ import org.springframework.context.annotation.Configuration;
  * {@code outbox.relay.*}, sending with the application's {@link Transport} bean or the one
  * {@code outbox.transport.name} selects, started and stopped with the application context
  * ({@link RelayLifecycle}); with Actuator, its health indicator ({@code outboxRelay}); with
- * Micrometer and {@code outbox-relay-micrometer}, its meters.
+ * Micrometer and {@code outbox-relay-micrometer}, its meters; with an {@link OpenTelemetry} bean
+ * and {@code outbox-relay-opentelemetry}, a PRODUCER span per event (or the application's own
+ * {@link SendTracing} bean).
  *
  * <p>The relay uses the application's {@link DataSource} unless a bean named
  * {@value #RELAY_DATA_SOURCE} exists (declare it with {@code @Bean(defaultCandidate = false)} so
  * that it does not replace the application's own).
  */
-@AutoConfiguration(after = OutboxAutoConfiguration.class)
+@AutoConfiguration(after = OutboxAutoConfiguration.class,
+        afterName = "org.springframework.boot.actuate.autoconfigure.opentelemetry.OpenTelemetryAutoConfiguration")
 @ConditionalOnBean(SpringConfig.class)
 @ConditionalOnProperty(prefix = "outbox.relay", name = "enabled", havingValue = "true")
 public class OutboxRelayAutoConfiguration {
@@ -40,7 +46,8 @@ public class OutboxRelayAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    Relay outboxRelay(SpringConfig config, BeanFactory beans, ObjectProvider<Transport> transportBean) {
+    Relay outboxRelay(SpringConfig config, BeanFactory beans, ObjectProvider<Transport> transportBean,
+                      ObjectProvider<SendTracing> tracing) {
         RelayConfig relayConfig = config.relayConfig();
         Transport transport = transportBean.getIfUnique();
         if (transport != null && config.transportConfigured()) {
@@ -50,7 +57,9 @@ public class OutboxRelayAutoConfiguration {
         if (transport == null) {
             transport = config.transport();
         }
-        return Relay.builder(relayDataSource(beans), transport).config(relayConfig).build();
+        Relay.Builder relay = Relay.builder(relayDataSource(beans), transport).config(relayConfig);
+        tracing.ifUnique(relay::tracing);
+        return relay.build();
     }
 
     @Bean
@@ -71,6 +80,17 @@ public class OutboxRelayAutoConfiguration {
         @ConditionalOnMissingBean(name = "outboxRelayHealthIndicator")
         OutboxRelayHealthIndicator outboxRelayHealthIndicator(Relay relay) {
             return new OutboxRelayHealthIndicator(relay);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({OpenTelemetry.class, OutboxRelayTracing.class})
+    static class Tracing {
+        @Bean
+        @ConditionalOnBean(OpenTelemetry.class)
+        @ConditionalOnMissingBean
+        SendTracing outboxRelayTracing(OpenTelemetry openTelemetry) {
+            return OutboxRelayTracing.create(openTelemetry);
         }
     }
 

@@ -135,8 +135,7 @@ public final class SpringConfig {
                 + names(transports) + " (or define a Transport bean)"));
         TransportFactory factory = transports.stream().filter(t -> t.name().equals(name)).findFirst()
                 .orElseThrow(() -> new OutboxException(key(TRANSPORT) + " must be one of the transports on the class path: "
-                        + names(transports) + " (was \"" + name + "\"); add dev.outbox:outbox-transport-" + name
-                        + " to the application's dependencies if it is a built-in one"));
+                        + names(transports) + " (was \"" + name + "\"); " + unknownTransportHint(name)));
         ConfigValues values = read(factory.config(), SpringConfig::transportKey);
         try {
             return factory.create(values);
@@ -203,6 +202,12 @@ public final class SpringConfig {
             }
         }
         return found;
+    }
+
+    private String unknownTransportHint(String name) {
+        String close = ConfigReader.closest(name, transports.stream().map(TransportFactory::name).toList());
+        return close != null ? "did you mean " + close + "?"
+                : "add its artifact (dev.outbox:outbox-transport-" + name + " if it is a built-in one) to the dependencies";
     }
 
     private static String names(List<TransportFactory> transports) {
