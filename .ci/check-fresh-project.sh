@@ -21,7 +21,8 @@ cleanup() {
     [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
     psql -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
     # The README's consumer declares a durable queue; the exchange "outbox" is the demo's too.
-    rabbitmqctl -q delete_queue orders.notifications >/dev/null 2>&1 || true
+    out=$(rabbitmqctl -q delete_queue orders.notifications 2>&1) \
+        || echo "check-fresh-project: could not delete the queue orders.notifications: $out" >&2
     rm -rf "$work"
 }
 trap cleanup EXIT
