@@ -117,6 +117,18 @@ public final class Router {
     }
 
     /**
+     * The destination of an event, or {@code null} if no route matches and there is no default:
+     * for naming it (a trace's {@code messaging.destination.name}), where sending it would refuse it.
+     */
+    public String destinationIfRoutable(OutboxMessage m) {
+        try {
+            return destination(m);
+        } catch (OutboxException e) {
+            return null;
+        }
+    }
+
+    /**
      * The destination of an event.
      *
      * @throws OutboxException if no route matches and there is no default (a configuration error

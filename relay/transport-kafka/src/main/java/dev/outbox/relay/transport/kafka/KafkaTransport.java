@@ -406,11 +406,7 @@ public final class KafkaTransport implements Transport {
     /** The topic the event's route names; {@code null} when none does. */
     @Override
     public String destination(OutboxMessage message) {
-        try {
-            return settings.router().destination(message);
-        } catch (OutboxException e) {
-            return null; // unroutable: the send refuses it, and says why
-        }
+        return settings.router().destinationIfRoutable(message);
     }
 
     @Override

@@ -165,11 +165,7 @@ public final class RabbitMqTransport implements Transport {
     /** The exchange (semconv: the exchange name, not the routing key) the event's route names; {@code null} when none does. */
     @Override
     public String destination(OutboxMessage message) {
-        try {
-            return settings.exchanges().destination(message);
-        } catch (OutboxException e) {
-            return null; // unroutable: the send refuses it, and says why
-        }
+        return settings.exchanges().destinationIfRoutable(message);
     }
 
     @Override

@@ -262,11 +262,7 @@ public final class RedisTransport implements Transport {
     /** The stream the event's route names; {@code null} when none does. */
     @Override
     public String destination(OutboxMessage message) {
-        try {
-            return settings.router().destination(message);
-        } catch (OutboxException e) {
-            return null; // unroutable: the send refuses it, and says why
-        }
+        return settings.router().destinationIfRoutable(message);
     }
 
     @Override
