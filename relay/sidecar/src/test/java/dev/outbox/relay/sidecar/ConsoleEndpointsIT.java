@@ -1,0 +1,188 @@
+package dev.outbox.relay.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outbox.relay.RelayState;
+import dev.outbox.relay.RelayStats;
+import dev.outbox.relay.testing.RelayDatabase;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.reflect.Proxy;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.stream.IntStream;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The console's HTTP side on a real socket and database: limits, switches, and the server thread never waiting. */
+class ConsoleEndpointsIT {
+    private static final String TOKEN = "a-console-token-of-some-length";
+
+    @RegisterExtension
+    static final RelayDatabase FIXTURE = new RelayDatabase();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private static RelayStats stats() {
+        return new RelayStats(new RelayState(RelayState.Phase.RUNNING, Instant.now(), null), true,
+                Set.copyOf(IntStream.range(0, 64).boxed().toList()), 0, 0, 0, 0, 0, 0,
+                Collections.nCopies(13, 0L), 0);
+    }
+
+    private static HttpEndpoints start(DataSource dataSource, String token, boolean console) throws IOException {
+        return HttpEndpoints.start("127.0.0.1", 0, dataSource, ConsoleEndpointsIT::stats, "outbox",
+                UnaryOperator.identity(), console ? new HttpEndpoints.ConsoleOptions(token, Clock.systemUTC()) : null);
+    }
+
+    @Test
+    void disabledConsoleAnswers404() throws Exception {
+        try (HttpEndpoints endpoints = start(FIXTURE.relayRole(), TOKEN, false)) {
+            assertThat(get(endpoints, "/console").statusCode()).isEqualTo(404);
+            assertThat(get(endpoints, "/console/api/overview").statusCode()).isEqualTo(404);
+            assertThat(get(endpoints, "/health").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void servesThePageWithItsTypesCachingAndSecurityHeaders() throws Exception {
+        try (HttpEndpoints endpoints = start(FIXTURE.relayRole(), null, true)) {
+            HttpResponse<String> page = get(endpoints, "/console");
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+            assertThat(page.headers().firstValue("Content-Security-Policy").orElseThrow()).startsWith("default-src 'none'");
+            HttpResponse<String> script = get(endpoints, "/console/console.js");
+            assertThat(script.headers().firstValue("Content-Type")).hasValue("text/javascript; charset=utf-8");
+            assertThat(script.headers().firstValue("Cache-Control")).hasValue("no-cache");
+            assertThat(script.body()).doesNotContain("innerHTML =").doesNotContain("insertAdjacentHTML");
+            String etag = script.headers().firstValue("ETag").orElseThrow();
+            HttpResponse<String> again = http.send(HttpRequest.newBuilder(uri(endpoints, "/console/console.js"))
+                    .header("If-None-Match", etag).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(again.statusCode()).isEqualTo(304);
+            assertThat(get(endpoints, "/console/console.css").headers().firstValue("Content-Type"))
+                    .hasValue("text/css; charset=utf-8");
+            assertThat(get(endpoints, "/console/icon.svg").headers().firstValue("Content-Type")).hasValue("image/svg+xml");
+            assertThat(get(endpoints, "/console/api/overview").body()).contains("\"actions\":false");
+        }
+    }
+
+    @Test
+    void readOnlyConsoleRefusesActionsNamingTheKeyThatEnablesThem() throws Exception {
+        try (HttpEndpoints endpoints = start(FIXTURE.relayRole(), null, true)) {
+            HttpResponse<String> refused = http.send(HttpRequest.newBuilder(uri(endpoints, "/console/api/dead/retry-all"))
+                    .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).isEqualTo(403);
+            assertThat(refused.body()).contains("OUTBOX_CONSOLE_TOKEN");
+        }
+    }
+
+    @Test
+    void bearerTokenActsWithoutCookieOrCsrf() throws Exception {
+        try (HttpEndpoints endpoints = start(FIXTURE.relayRole(), TOKEN, true)) {
+            HttpResponse<String> done = http.send(HttpRequest.newBuilder(uri(endpoints, "/console/api/dead/retry-all"))
+                    .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(done.statusCode()).isEqualTo(200);
+            assertThat(done.body()).isEqualTo("{\"retried\":0}");
+        }
+    }
+
+    @Test
+    void refusesBodiesAboveTheLimitAndWithoutALength() throws Exception {
+        try (HttpEndpoints endpoints = start(FIXTURE.relayRole(), TOKEN, true)) {
+            assertThat(raw(endpoints, "POST /console/api/login HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                    + (ProbeServer.MAX_BODY_BYTES + 1) + "\r\n\r\n")).startsWith("HTTP/1.1 413 ");
+            assertThat(raw(endpoints, "POST /console/api/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"))
+                    .startsWith("HTTP/1.1 411 ");
+            // A body sent in pieces is read whole before the handler sees it.
+            String body = "{\"token\":\"wrong\"}";
+            try (Socket socket = new Socket("127.0.0.1", endpoints.port())) {
+                socket.setSoTimeout(10_000);
+                PrintWriter out = new PrintWriter(socket.getOutputStream(), true, StandardCharsets.ISO_8859_1);
+                out.print("POST /console/api/login HTTP/1.1\r\nHost: x\r\nOrigin: http://x\r\nContent-Length: "
+                        + body.length() + "\r\n\r\n" + body.substring(0, 5));
+                out.flush();
+                out.print(body.substring(5));
+                out.flush();
+                assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                        .startsWith("HTTP/1.1 401 ").contains("not the console's token");
+            }
+        }
+    }
+
+    @Test
+    void healthAnswersAtOnceWhileAConsoleRequestWaitsOnAHungDatabase() throws Exception {
+        CountDownLatch hang = new CountDownLatch(1);
+        DataSource real = FIXTURE.relayRole();
+        boolean[] hung = {false};
+        DataSource hanging = (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("getConnection") && hung[0]) {
+                        hang.await(); // the database does not answer
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        try (HttpEndpoints endpoints = start(hanging, TOKEN, true)) {
+            hung[0] = true;
+            long started = System.nanoTime();
+            CompletableFuture<HttpResponse<String>> dead = http.sendAsync(
+                    HttpRequest.newBuilder(uri(endpoints, "/console/api/dead")).build(), HttpResponse.BodyHandlers.ofString());
+            List<Long> micros = new ArrayList<>();
+            while (!dead.isDone() && micros.size() < 200) {
+                long t = System.nanoTime();
+                assertThat(get(endpoints, "/health").statusCode()).isEqualTo(200);
+                micros.add((System.nanoTime() - t) / 1000);
+                assertThat(get(endpoints, "/console/api/overview").statusCode()).as("the overview answers from memory")
+                        .isEqualTo(200);
+            }
+            Collections.sort(micros);
+            HttpResponse<String> answer = dead.get(Console.DATABASE_TIMEOUT.toSeconds() + 10, TimeUnit.SECONDS);
+            long waited = (System.nanoTime() - started) / 1_000_000;
+            System.out.printf("console on a hung database: /health median %d us, max %d us over %d requests;"
+                    + " the console request answered %d after %d ms%n", micros.get(micros.size() / 2),
+                    micros.get(micros.size() - 1), micros.size(), answer.statusCode(), waited);
+            assertThat(answer.statusCode()).isEqualTo(503);
+            assertThat(answer.body()).contains("did not answer within");
+            assertThat(micros.get(micros.size() / 2)).as("median /health in microseconds").isLessThan(20_000);
+        } finally {
+            hang.countDown();
+        }
+    }
+
+    private HttpResponse<String> get(HttpEndpoints endpoints, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri(endpoints, path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static URI uri(HttpEndpoints endpoints, String path) {
+        return URI.create("http://127.0.0.1:" + endpoints.port() + path);
+    }
+
+    private static String raw(HttpEndpoints endpoints, String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", endpoints.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+}
