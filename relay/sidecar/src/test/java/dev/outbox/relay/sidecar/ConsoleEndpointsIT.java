@@ -169,8 +169,10 @@ class ConsoleEndpointsIT {
         }
     }
 
+    /** With a bound: a server thread that waited would fail the test rather than hang it. */
     private HttpResponse<String> get(HttpEndpoints endpoints, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(endpoints, path)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(HttpRequest.newBuilder(uri(endpoints, path)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static URI uri(HttpEndpoints endpoints, String path) {
