@@ -51,6 +51,33 @@ class ConsoleEndpointsIT {
     }
 
     @Test
+    void overviewShowsThisRelaysStateAndBackfillsTheHourBeforeTheStartFromTheDatabase() throws Exception {
+        FIXTURE.db().execute("SELECT outbox.event_history_prepare((now() - interval '1 day')::date, 3)");
+        FIXTURE.db().execute("INSERT INTO outbox.event_history (id, seq, aggregatetype, aggregateid, type, payload, headers,"
+                + " occurred_at, attempts, published_at) SELECT gen_random_uuid(), -i, 'Order', 'o-' || i, 'OrderPlaced',"
+                + " '{}', '{}', now() - interval '20 minutes', 1, date_trunc('minute', now()) - interval '10 minutes'"
+                + " FROM generate_series(1, 7) i");
+        RelayStats paused = new RelayStats(new RelayState(RelayState.Phase.TRANSPORT_PAUSED,
+                Instant.parse("2026-12-03T07:41:02.123Z"), "kafka: no answer from 127.0.0.1:9092 in 5s"), true, Set.of(), 0,
+                0, 0, 1, 0, 0, Collections.nCopies(13, 0L), 0);
+        try (HttpEndpoints endpoints = HttpEndpoints.start("127.0.0.1", 0, FIXTURE.relayRole(), () -> paused, "outbox",
+                UnaryOperator.identity(), new HttpEndpoints.ConsoleOptions(null, Clock.systemUTC()))) {
+            String overview = awaitOverview(endpoints, "\"backfill\":[[");
+            assertThat(overview).contains("\"phase\":\"TRANSPORT_PAUSED\"").contains("\"state\":\"transport paused since"
+                    + " 2026-12-03T07:41:02Z, last error: kafka: no answer from 127.0.0.1:9092 in 5s\"");
+            assertThat(overview).containsPattern("\"backfill\":\\[\\[\\d+,7,0]]");
+            assertThat(overview).contains("\"windowSeconds\":3600", "\"intervalSeconds\":10");
+        }
+    }
+
+    private String awaitOverview(HttpEndpoints endpoints, String containing) {
+        return dev.outbox.testing.Await.awaitValue("an overview with " + containing, Duration.ofSeconds(30), () -> {
+            String body = get(endpoints, "/console/api/overview").body();
+            return body.contains(containing) ? body : null;
+        });
+    }
+
+    @Test
     void disabledConsoleAnswers404() throws Exception {
         try (HttpEndpoints endpoints = start(FIXTURE.relayRole(), TOKEN, false)) {
             assertThat(get(endpoints, "/console").statusCode()).isEqualTo(404);
