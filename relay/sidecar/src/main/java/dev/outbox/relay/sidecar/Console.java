@@ -72,6 +72,8 @@ final class Console implements AutoCloseable {
     static final Duration DATABASE_TIMEOUT = Duration.ofSeconds(10);
     static final int MAX_QUEUED = 16;
     static final int DEAD_LIST_LIMIT = 500;
+    /** How long a replay's delivery is followed for the page (one count a second), at most. */
+    static final Duration REPLAY_FOLLOW = Duration.ofMinutes(30);
     private static final String JSON = "application/json";
     private static final Map<String, String> SECURITY_HEADERS = Map.of(
             "Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
@@ -114,6 +116,8 @@ final class Console implements AutoCloseable {
         volatile long requeued;
         volatile long pending = -1;
         volatile String error;
+        /** Set when a newer replay starts: this one stops following its delivery. */
+        volatile boolean superseded;
 
         ReplayJob(ReplayRequest request, String who) {
             this.request = request;
@@ -147,8 +151,9 @@ final class Console implements AutoCloseable {
         this.history = new ConsoleHistory(clock.instant());
         this.files = loadFiles();
         this.worker = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-console"));
+        // One thread: replays run one after the other; a following one waits for the previous to stop following.
         this.replays = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-                new java.util.concurrent.SynchronousQueue<>(), daemon("outbox-relay-console-replay"));
+                new java.util.concurrent.ArrayBlockingQueue<>(1), daemon("outbox-relay-console-replay"));
     }
 
     /**
@@ -414,13 +419,16 @@ final class Console implements AutoCloseable {
         }
         ReplayJob job = new ReplayJob(replayRequest, who);
         ReplayJob running = replay;
-        if (running != null && !running.state.equals("done") && !running.state.equals("failed")) {
-            return error(409, "a replay is running (" + running.state + "): wait for it to end");
+        if (running != null && (running.state.equals("counting") || running.state.equals("requeueing"))) {
+            return error(409, "a replay is re-queueing events (" + running.requeued + " so far): wait for it to end");
         }
         try {
             replays.execute(() -> runReplay(job));
         } catch (RejectedExecutionException e) {
-            return error(409, "a replay is running: wait for it to end");
+            return error(409, "a replay is starting: wait for it to end");
+        }
+        if (running != null) {
+            running.superseded = true; // its events are queued; only the page's follow-up ends
         }
         replay = job;
         LOG.log(Level.INFO, "console action {0}", LogFields.of("action", "replay", "request", replayRequest.describe(), "by", who));
@@ -434,8 +442,10 @@ final class Console implements AutoCloseable {
             ReplayResult result = operations.replay(job.request, n -> job.requeued = n);
             job.requeued = result.requeued();
             job.state = "delivering";
-            // Follow the relays' delivery for the page; a poll a second is one cheap count.
-            while (!Thread.currentThread().isInterrupted()) {
+            // Follow the relays' delivery for the page, a cheap count a second, for a bounded time:
+            // with no relay running it would never end. The events stay queued either way.
+            long until = System.nanoTime() + REPLAY_FOLLOW.toNanos();
+            while (!job.superseded && System.nanoTime() - until < 0) {
                 job.pending = operations.replayPending(result);
                 if (job.pending == 0) {
                     break;

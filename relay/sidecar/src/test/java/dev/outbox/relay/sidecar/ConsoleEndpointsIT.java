@@ -70,6 +70,45 @@ class ConsoleEndpointsIT {
         }
     }
 
+    @Test
+    void replayRunsInTheBackgroundAndANewOneReplacesOneWaitingForRelays() throws Exception {
+        FIXTURE.db().execute("SELECT outbox.event_history_prepare((now() - interval '1 day')::date, 3)");
+        FIXTURE.db().execute("INSERT INTO outbox.event_history (id, seq, aggregatetype, aggregateid, type, payload, headers,"
+                + " occurred_at, attempts, published_at) SELECT gen_random_uuid(), 1000 + i, 'Order', 'r-' || i, 'OrderPlaced',"
+                + " '{}', '{}', now() - interval '20 minutes', 1, now() - interval '10 minutes' FROM generate_series(1, 3) i");
+        String range = "{\"from\":\"" + Instant.now().minus(Duration.ofHours(1)) + "\",\"to\":\""
+                + Instant.now().plus(Duration.ofMinutes(1)) + "\"}";
+        try (HttpEndpoints endpoints = start(FIXTURE.relayRole(), TOKEN, true)) {
+            assertThat(bearerPost(endpoints, "/console/api/replay", "{\"from\":\"yesterday\"}").body())
+                    .contains("ISO-8601");
+            HttpResponse<String> first = bearerPost(endpoints, "/console/api/replay", range);
+            assertThat(first.statusCode()).isEqualTo(202);
+            // No relay runs here: the three events are re-queued and wait.
+            awaitReplay(endpoints, "\"state\":\"delivering\",\"from\"");
+            assertThat(get(endpoints, "/console/api/replay").body()).contains("\"total\":3,\"requeued\":3,\"pending\":3");
+
+            HttpResponse<String> second = bearerPost(endpoints, "/console/api/replay", range);
+            assertThat(second.statusCode()).isEqualTo(202);
+            String done = awaitReplay(endpoints, "\"state\":\"done\"");
+            assertThat(done).contains("\"requeued\":0").doesNotContain(first.body().substring(7, 43));
+            assertThat(FIXTURE.db().queryLong("SELECT count(*) FROM outbox.event WHERE aggregateid LIKE 'r-%'"
+                    + " AND published_at IS NULL")).isEqualTo(3);
+        }
+    }
+
+    private HttpResponse<String> bearerPost(HttpEndpoints endpoints, String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri(endpoints, path)).timeout(Duration.ofSeconds(15))
+                .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String awaitReplay(HttpEndpoints endpoints, String containing) {
+        return dev.outbox.testing.Await.awaitValue("a replay with " + containing, Duration.ofSeconds(30), () -> {
+            String body = get(endpoints, "/console/api/replay").body();
+            return body.contains(containing) ? body : null;
+        });
+    }
+
     private String awaitOverview(HttpEndpoints endpoints, String containing) {
         return dev.outbox.testing.Await.awaitValue("an overview with " + containing, Duration.ofSeconds(30), () -> {
             String body = get(endpoints, "/console/api/overview").body();
