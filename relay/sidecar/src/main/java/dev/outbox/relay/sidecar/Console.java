@@ -441,16 +441,14 @@ final class Console implements AutoCloseable {
             job.state = "requeueing";
             ReplayResult result = operations.replay(job.request, n -> job.requeued = n);
             job.requeued = result.requeued();
+            job.pending = operations.replayPending(result); // before the state: a poll never sees "delivering" without it
             job.state = "delivering";
             // Follow the relays' delivery for the page, a cheap count a second, for a bounded time:
             // with no relay running it would never end. The events stay queued either way.
             long until = System.nanoTime() + REPLAY_FOLLOW.toNanos();
-            while (!job.superseded && System.nanoTime() - until < 0) {
-                job.pending = operations.replayPending(result);
-                if (job.pending == 0) {
-                    break;
-                }
+            while (job.pending > 0 && !job.superseded && System.nanoTime() - until < 0) {
                 Thread.sleep(1_000);
+                job.pending = operations.replayPending(result);
             }
             job.state = "done";
             LOG.log(Level.INFO, "console replay done {0}", LogFields.of("request", job.request.describe(),

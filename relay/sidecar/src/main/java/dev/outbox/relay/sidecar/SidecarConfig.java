@@ -71,7 +71,7 @@ public final class SidecarConfig {
             .defaultValue(DEFAULT_TRANSPORT)
             .description("Transport name (`log`, `kafka`, `rabbitmq`, `nats`, `redis`, `http`, `eventbridge`, `pubsub`, `sqs` or your own); an unknown one is an error listing the installed ones.").build();
     public static final Setting<Boolean> HTTP_ENABLED = Setting.bool("sidecar.httpEnabled", "OUTBOX_HTTP_ENABLED")
-            .defaultValue(true).description("Serve `/health`, `/ready` and `/metrics`.").build();
+            .defaultValue(true).description("Serve `/health`, `/ready`, `/metrics` and the console, `/console`.").build();
     public static final Setting<String> HTTP_HOST = Setting.text("sidecar.httpHost", "OUTBOX_HTTP_HOST")
             .defaultValue("0.0.0.0").notBlank().description("Address the HTTP endpoints listen on.").build();
     public static final Setting<Integer> HTTP_PORT = Setting.integer("sidecar.httpPort", "OUTBOX_HTTP_PORT")

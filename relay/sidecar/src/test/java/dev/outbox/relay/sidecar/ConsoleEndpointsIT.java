@@ -84,8 +84,8 @@ class ConsoleEndpointsIT {
             HttpResponse<String> first = bearerPost(endpoints, "/console/api/replay", range);
             assertThat(first.statusCode()).isEqualTo(202);
             // No relay runs here: the three events are re-queued and wait.
-            awaitReplay(endpoints, "\"state\":\"delivering\",\"from\"");
-            assertThat(get(endpoints, "/console/api/replay").body()).contains("\"total\":3,\"requeued\":3,\"pending\":3");
+            assertThat(awaitReplay(endpoints, "\"state\":\"delivering\",\"from\""))
+                    .contains("\"total\":3,\"requeued\":3,\"pending\":3");
 
             HttpResponse<String> second = bearerPost(endpoints, "/console/api/replay", range);
             assertThat(second.statusCode()).isEqualTo(202);
