@@ -48,8 +48,11 @@ class SecretsAuditIT {
     private static final String WEBHOOK_HEADER = "mkHdr09";
     private static final String WEBHOOK_QUERY = "mkQuery10x";
     private static final String KAFKA_PROPERTY = "mkKafka11";
+    /** The console's token must have 16 characters or more. */
+    private static final String CONSOLE_TOKEN = "mkConsoleToken12";
     private static final List<String> MARKERS = List.of(JDBC_PASSWORD, URL_PASSWORD, AMQP_PASSWORD, REDIS_PASSWORD,
-            NATS_URL_PASSWORD, NATS_URL_TOKEN, NATS_TOKEN, "mkWhsec8", WEBHOOK_HEADER, WEBHOOK_QUERY, KAFKA_PROPERTY);
+            NATS_URL_PASSWORD, NATS_URL_TOKEN, NATS_TOKEN, "mkWhsec8", WEBHOOK_HEADER, WEBHOOK_QUERY, KAFKA_PROPERTY,
+            CONSOLE_TOKEN);
     private static final Path RELAY_JAR = Path.of("target", "outbox-relay", "relay.jar");
     private static final Duration DEADLINE = Duration.ofSeconds(60);
 
@@ -95,6 +98,7 @@ class SecretsAuditIT {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("OUTBOX_JDBC_URL", jdbcUrl);
         env.put("OUTBOX_JDBC_PASSWORD", JDBC_PASSWORD);
+        env.put("OUTBOX_CONSOLE_TOKEN", CONSOLE_TOKEN);
         env.put("OUTBOX_HTTP_HOST", "127.0.0.1");
         env.put("OUTBOX_HTTP_PORT", "0");
         env.put("OUTBOX_LOG_LEVEL", "DEBUG");

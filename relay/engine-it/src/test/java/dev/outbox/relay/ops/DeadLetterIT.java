@@ -132,6 +132,33 @@ class DeadLetterIT {
         await("nothing is left undelivered", TIMEOUT, () -> ops.status().backlog() == 0);
     }
 
+    @Test
+    void deadEventShowsWhatItCarriesAndTheListFiltersByTypeAndAggregateType() {
+        DeadEventDetail detail = ops.deadEvent(poison).orElseThrow();
+
+        assertThat(detail.event().id()).isEqualTo(poison);
+        assertThat(detail.event().heldBack()).isEqualTo(5);
+        assertThat(detail.event().lastError()).contains("rejected");
+        assertThat(detail.payload()).isEqualTo("{}");
+        assertThat(detail.occurredAt()).isNotNull();
+        assertThat(ops.deadEvent(UUID.randomUUID())).isEmpty();
+        assertThat(ops.deadEvents(10, "Poison", null)).extracting(DeadEvent::id).containsExactly(poison);
+        assertThat(ops.deadEvents(10, null, "Order")).extracting(DeadEvent::id).containsExactly(poison);
+        assertThat(ops.deadEvents(10, "Poison", "Order")).extracting(DeadEvent::id).containsExactly(poison);
+        assertThat(ops.deadEvents(10, "OrderChanged", null)).isEmpty();
+        assertThat(ops.deadEvents(10, null, "Customer")).isEmpty();
+    }
+
+    @Test
+    void perMinuteCountsThePublishedAndTheDeadEventsOfTheRecentPast() {
+        List<MinuteCount> minutes = ops.perMinute(java.time.Instant.now().minus(Duration.ofHours(1)));
+
+        assertThat(minutes.stream().mapToLong(MinuteCount::published).sum()).isEqualTo(1000);
+        assertThat(minutes.stream().mapToLong(MinuteCount::dead).sum()).isEqualTo(1);
+        assertThat(minutes).extracting(MinuteCount::minute).isSorted();
+        assertThat(ops.perMinute(java.time.Instant.now().plus(Duration.ofMinutes(1)))).isEmpty();
+    }
+
     private static void insertOthers(int from, int to) {
         db.execute("INSERT INTO outbox.event (aggregatetype, aggregateid, type, payload)"
                 + " SELECT 'Order', 'k' || (i % 50), 'OrderChanged', jsonb_build_object('n', i)"

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -123,56 +124,72 @@ public final class Operations {
                 published = r.getLong(2);
             }
 
-            record Session(String name, Instant since, String client, RelayState state, TreeSet<Integer> slots) {
-            }
-            Map<Integer, Session> byPid = new TreeMap<>();
-            TreeSet<Integer> unowned = new TreeSet<>();
-            for (int slot = 0; slot < EventStore.SLOTS; slot++) {
-                unowned.add(slot);
-            }
-            // Two-int advisory locks show as classid (class), objid (slot or pid), objsubid 2.
-            // pg_stat_activity shows application_name to every role, the other columns only to
-            // roles allowed to see the session (else NULL). A relay writes its state row after
-            // taking its locks, so a relay that is just connecting has none yet.
-            try (PreparedStatement s = c.prepareStatement(
-                    "SELECT l.classid::bigint, l.objid::bigint, l.pid, a.application_name, a.backend_start,"
-                            + " host(a.client_addr), r.phase, r.since, r.last_error"
-                            + " FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
-                            + " LEFT JOIN " + instanceTable + " r ON r.pid = l.pid"
-                            + " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2"
-                            + " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-                            + " AND l.classid::bigint IN (?, ?)"
-                            + " ORDER BY l.pid, l.objid")) {
-                s.setLong(1, slotClass);
-                s.setLong(2, memberClass);
-                try (ResultSet r = s.executeQuery()) {
-                    while (r.next()) {
-                        int pid = r.getInt(3);
-                        Session session = byPid.get(pid);
-                        if (session == null) {
-                            session = new Session(instanceName(r.getString(4), pid), instant(r, 5), r.getString(6),
-                                    relayState(r.getString(7), instant(r, 8), r.getString(9)), new TreeSet<>());
-                            byPid.put(pid, session);
-                        }
-                        // A slot lock without a membership lock would be an engine anomaly; the
-                        // session is listed anyway so that no owned slot is reported unowned.
-                        if (r.getLong(1) == slotClass) {
-                            int slot = (int) r.getLong(2);
-                            session.slots().add(slot);
-                            unowned.remove(slot);
-                        }
+            Relays relays = relays(c);
+            return new StatusReport(schema, queue.at(), queue.backlog(), queue.oldestUndeliveredAt(), retrying,
+                    queue.dead(), published, relays.instances(), relays.unownedSlots());
+        });
+    }
+
+    /**
+     * The live relay instances with their slots and states, as {@link #status()} finds them, without
+     * counting events: cheap enough to poll every few seconds.
+     */
+    public List<StatusReport.RelayInstance> relayInstances() {
+        return withConnection("read the relay instances of " + table, c -> relays(c).instances());
+    }
+
+    private record Relays(List<StatusReport.RelayInstance> instances, List<Integer> unownedSlots) {
+    }
+
+    private Relays relays(Connection c) throws SQLException {
+        record Session(String name, Instant since, String client, RelayState state, TreeSet<Integer> slots) {
+        }
+        Map<Integer, Session> byPid = new TreeMap<>();
+        TreeSet<Integer> unowned = new TreeSet<>();
+        for (int slot = 0; slot < EventStore.SLOTS; slot++) {
+            unowned.add(slot);
+        }
+        // Two-int advisory locks show as classid (class), objid (slot or pid), objsubid 2.
+        // pg_stat_activity shows application_name to every role, the other columns only to
+        // roles allowed to see the session (else NULL). A relay writes its state row after
+        // taking its locks, so a relay that is just connecting has none yet.
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT l.classid::bigint, l.objid::bigint, l.pid, a.application_name, a.backend_start,"
+                        + " host(a.client_addr), r.phase, r.since, r.last_error"
+                        + " FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
+                        + " LEFT JOIN " + instanceTable + " r ON r.pid = l.pid"
+                        + " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2"
+                        + " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                        + " AND l.classid::bigint IN (?, ?)"
+                        + " ORDER BY l.pid, l.objid")) {
+            s.setLong(1, slotClass);
+            s.setLong(2, memberClass);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    int pid = r.getInt(3);
+                    Session session = byPid.get(pid);
+                    if (session == null) {
+                        session = new Session(instanceName(r.getString(4), pid), instant(r, 5), r.getString(6),
+                                relayState(r.getString(7), instant(r, 8), r.getString(9)), new TreeSet<>());
+                        byPid.put(pid, session);
+                    }
+                    // A slot lock without a membership lock would be an engine anomaly; the
+                    // session is listed anyway so that no owned slot is reported unowned.
+                    if (r.getLong(1) == slotClass) {
+                        int slot = (int) r.getLong(2);
+                        session.slots().add(slot);
+                        unowned.remove(slot);
                     }
                 }
             }
-            List<StatusReport.RelayInstance> instances = new ArrayList<>();
-            byPid.forEach((pid, s) -> instances.add(
-                    new StatusReport.RelayInstance(s.name(), pid, s.since(), s.client(), List.copyOf(s.slots()),
-                            s.state())));
-            instances.sort((a, b) -> a.name().equals(b.name()) ? Integer.compare(a.pid(), b.pid())
-                    : a.name().compareTo(b.name()));
-            return new StatusReport(schema, queue.at(), queue.backlog(), queue.oldestUndeliveredAt(), retrying,
-                    queue.dead(), published, instances, List.copyOf(unowned));
-        });
+        }
+        List<StatusReport.RelayInstance> instances = new ArrayList<>();
+        byPid.forEach((pid, s) -> instances.add(
+                new StatusReport.RelayInstance(s.name(), pid, s.since(), s.client(), List.copyOf(s.slots()),
+                        s.state())));
+        instances.sort((a, b) -> a.name().equals(b.name()) ? Integer.compare(a.pid(), b.pid())
+                : a.name().compareTo(b.name()));
+        return new Relays(instances, List.copyOf(unowned));
     }
 
     /**
@@ -227,13 +244,26 @@ public final class Operations {
      * @param limit at most this many, 1 to 100,000
      */
     public List<DeadEvent> deadEvents(int limit) {
+        return deadEvents(limit, null, null);
+    }
+
+    /**
+     * The dead events of one event type and/or aggregate type (see {@link #deadEvents(int)}).
+     *
+     * @param limit at most this many, 1 to 100,000
+     * @param type only events of this type, or {@code null} for all
+     * @param aggregateType only events of this aggregate type, or {@code null} for all
+     */
+    public List<DeadEvent> deadEvents(int limit, String type, String aggregateType) {
         if (limit < 1 || limit > 100_000) {
             throw new OutboxException("dead list limit must be between 1 and 100000 (was " + limit + ")");
         }
         return withConnection("list the dead events of " + table, c -> {
             try (PreparedStatement s = c.prepareStatement(
                     "WITH dead AS (SELECT id, seq, aggregatetype, aggregateid, type, attempts, last_error, dead_at"
-                            + " FROM " + table + " WHERE dead_at IS NOT NULL ORDER BY dead_at, seq LIMIT ?)"
+                            + " FROM " + table + " WHERE dead_at IS NOT NULL"
+                            + " AND (?::text IS NULL OR type = ?) AND (?::text IS NULL OR aggregatetype = ?)"
+                            + " ORDER BY dead_at, seq LIMIT ?)"
                             + " SELECT d.id, d.seq, d.aggregatetype, d.aggregateid, d.type, d.attempts, d.last_error,"
                             + " d.dead_at, count(l.id)"
                             + " FROM dead d LEFT JOIN " + table + " l ON l.aggregatetype = d.aggregatetype"
@@ -242,7 +272,9 @@ public final class Operations {
                             + " GROUP BY d.id, d.seq, d.aggregatetype, d.aggregateid, d.type, d.attempts,"
                             + " d.last_error, d.dead_at"
                             + " ORDER BY d.dead_at, d.seq")) {
-                s.setInt(1, limit);
+                bindOptional(s, 1, type);
+                bindOptional(s, 3, aggregateType);
+                s.setInt(5, limit);
                 List<DeadEvent> events = new ArrayList<>();
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
@@ -250,6 +282,68 @@ public final class Operations {
                     }
                 }
                 return events;
+            }
+        });
+    }
+
+    /**
+     * One dead event with its payload and headers, for an operator deciding whether to retry or
+     * discard it.
+     *
+     * @return the event, or empty when no dead event has this id (unknown, undelivered or published)
+     */
+    public Optional<DeadEventDetail> deadEvent(UUID id) {
+        Objects.requireNonNull(id, "id");
+        return withConnection("read dead event " + id + " of " + table, c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT d.id, d.seq, d.aggregatetype, d.aggregateid, d.type, d.attempts, d.last_error, d.dead_at,"
+                            + " (SELECT count(*) FROM " + table + " l WHERE l.aggregatetype = d.aggregatetype"
+                            + " AND l.aggregateid = d.aggregateid AND l.seq > d.seq"
+                            + " AND l.published_at IS NULL AND l.dead_at IS NULL),"
+                            + " d.occurred_at, d.payload::text, d.headers::text"
+                            + " FROM " + table + " d WHERE d.id = ? AND d.dead_at IS NOT NULL")) {
+                s.setObject(1, id);
+                try (ResultSet r = s.executeQuery()) {
+                    if (!r.next()) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(new DeadEventDetail(deadEvent(r), instant(r, 10), r.getString(11),
+                            r.getString(12)));
+                }
+            }
+        });
+    }
+
+    /**
+     * Events published and events that died per minute since {@code since} (on the database's
+     * clock), oldest minute first, minutes without either left out: to draw the recent past after
+     * a restart. Published events are counted in the history by {@code published_at}, which
+     * selects its day partitions, plus those marked published in place before V7; dead events by
+     * {@code dead_at} among those still dead (a dead event retried or discarded since is not counted).
+     */
+    public List<MinuteCount> perMinute(Instant since) {
+        Objects.requireNonNull(since, "since");
+        return withConnection("count the events published per minute in " + table, c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT minute, sum(published)::bigint, sum(dead)::bigint FROM ("
+                            + " SELECT date_trunc('minute', published_at) AS minute, 1 AS published, 0 AS dead"
+                            + " FROM " + history + " WHERE published_at >= ?"
+                            + " UNION ALL SELECT date_trunc('minute', published_at), 1, 0"
+                            + " FROM " + table + " WHERE published_at IS NOT NULL AND published_at >= ?"
+                            + " UNION ALL SELECT date_trunc('minute', dead_at), 0, 1"
+                            + " FROM " + table + " WHERE dead_at IS NOT NULL AND dead_at >= ?) m"
+                            + " GROUP BY minute ORDER BY minute")) {
+                s.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+                for (int i = 1; i <= 3; i++) {
+                    s.setTimestamp(i, Timestamp.from(since));
+                }
+                List<MinuteCount> minutes = new ArrayList<>();
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        minutes.add(new MinuteCount(instant(r, 1), r.getLong(2), r.getLong(3)));
+                    }
+                }
+                return minutes;
             }
         });
     }

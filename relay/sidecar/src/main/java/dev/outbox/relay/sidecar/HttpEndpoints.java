@@ -13,7 +13,9 @@ import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +31,8 @@ import javax.sql.DataSource;
  *       owns slots, and the last database check passed; else 503 naming the failed check, the
  *       relay's state ({@code "transport paused since …, last error: …"}) and the database's
  *       error (readiness);</li>
- *   <li>{@code /metrics}: Prometheus text format 0.0.4 (see {@link PrometheusMetrics}).</li>
+ *   <li>{@code /metrics}: Prometheus text format 0.0.4 (see {@link PrometheusMetrics});</li>
+ *   <li>{@code /console}: the operator console ({@link Console}), unless disabled.</li>
  * </ul>
  * Other paths answer 404, other methods 405.
  *
@@ -58,11 +61,21 @@ public final class HttpEndpoints implements AutoCloseable {
     private final ProbeServer server;
     private final Readings readings;
     private final Supplier<RelayStats> stats;
+    private final Console console;
 
-    private HttpEndpoints(ProbeServer server, Readings readings, Supplier<RelayStats> stats) {
+    private HttpEndpoints(ProbeServer server, Readings readings, Supplier<RelayStats> stats, Console console) {
         this.server = server;
         this.readings = readings;
         this.stats = stats;
+        this.console = console;
+    }
+
+    /**
+     * What the console needs; {@code null} in its place disables it ({@code /console} answers 404).
+     *
+     * @param token the token that enables actions, {@code null} for a read-only console
+     */
+    record ConsoleOptions(String token, Clock clock) {
     }
 
     /**
@@ -74,10 +87,28 @@ public final class HttpEndpoints implements AutoCloseable {
      */
     static HttpEndpoints start(String host, int port, DataSource dataSource, Supplier<RelayStats> stats,
                                String schema, UnaryOperator<String> redact) throws IOException {
-        Readings readings = new Readings(dataSource, Operations.create(dataSource, schema), redact);
+        return start(host, port, dataSource, stats, schema, redact, null);
+    }
+
+    /**
+     * As {@link #start(String, int, DataSource, Supplier, String, UnaryOperator)}, with the console.
+     *
+     * @param console the console's options, {@code null} without a console
+     */
+    static HttpEndpoints start(String host, int port, DataSource dataSource, Supplier<RelayStats> stats,
+                               String schema, UnaryOperator<String> redact, ConsoleOptions console) throws IOException {
+        Operations operations = Operations.create(dataSource, schema);
+        Readings readings = new Readings(dataSource, operations, redact);
         HttpEndpoints[] endpoints = new HttpEndpoints[1];
-        ProbeServer server = ProbeServer.start(host, port, (method, path) -> endpoints[0].handle(method, path));
-        endpoints[0] = new HttpEndpoints(server, readings, stats);
+        ProbeServer server = ProbeServer.start(host, port, request -> endpoints[0].handle(request));
+        Console started = null;
+        try {
+            started = console == null ? null : Console.start(operations, stats, console.token(), redact, console.clock());
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        endpoints[0] = new HttpEndpoints(server, readings, stats, started);
         readings.start();
         return endpoints[0];
     }
@@ -93,16 +124,30 @@ public final class HttpEndpoints implements AutoCloseable {
         try {
             server.close();
         } finally {
-            readings.close();
+            try {
+                readings.close();
+            } finally {
+                if (console != null) {
+                    console.close();
+                }
+            }
         }
     }
 
-    private ProbeServer.Response handle(String method, String path) {
+    private CompletionStage<ProbeServer.Response> handle(ProbeServer.Request request) {
+        String path = request.path();
+        if (console != null && (path.equals(Console.PREFIX) || path.startsWith(Console.PREFIX + "/"))) {
+            return console.handle(request);
+        }
+        return probe(request.method(), path).done();
+    }
+
+    private ProbeServer.Response probe(String method, String path) {
         if (!path.equals("/health") && !path.equals("/ready") && !path.equals("/metrics")) {
             return ProbeServer.Response.of(404, JSON, "{\"error\":\"not found\"}");
         }
         if (!method.equals("GET") && !method.equals("HEAD")) {
-            return new ProbeServer.Response(405, JSON, "{\"error\":\"method not allowed\"}", "GET, HEAD");
+            return ProbeServer.Response.of(405, JSON, "{\"error\":\"method not allowed\"}").with("Allow", "GET, HEAD");
         }
         return switch (path) {
             case "/health" -> ProbeServer.Response.of(200, JSON, "{\"status\":\"UP\"}");

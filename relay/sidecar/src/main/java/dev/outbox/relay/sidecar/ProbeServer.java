@@ -14,44 +14,94 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * A deliberately small HTTP/1.1 server for the probes: one thread, non-blocking sockets, and a
- * handler that answers from memory. It exists because the JDK's {@code HttpServer} reads request
- * headers on its executor's threads, so two clients that send half a request and wait hold both
- * threads and nobody gets {@code /health} for as long as they stay.
+ * A deliberately small HTTP/1.1 server for the probes and the console: one thread, non-blocking
+ * sockets, and a handler that answers from memory or hands slow work to another thread. It exists
+ * because the JDK's {@code HttpServer} reads request headers on its executor's threads, so two
+ * clients that send half a request and wait hold both threads and nobody gets {@code /health} for
+ * as long as they stay.
  *
  * <p>Here nothing a client does can hold the thread: reads and writes never block, a connection
- * that has not sent its whole header within {@link #REQUEST_TIMEOUT_MILLIS} (or not taken its
+ * that has not sent its whole request within {@link #REQUEST_TIMEOUT_MILLIS} (or not taken its
  * answer within the same time) is closed, a header above {@link #MAX_HEADER_BYTES} or
- * {@link #MAX_HEADER_LINES} lines is refused (431), and at most {@link #MAX_CONNECTIONS} are open:
- * a new connection closes the oldest, so a flood of idle connections cannot lock a probe out.
- * Every answer closes its connection ({@code Connection: close}); probes and scrapes reconnect.
- * A request body is never read: methods that have one are refused (405) before it matters.
+ * {@link #MAX_HEADER_LINES} lines is refused (431), a body above {@link #MAX_BODY_BYTES} too (413;
+ * only with {@code Content-Length}: chunked bodies are refused, 411), and at most
+ * {@link #MAX_CONNECTIONS} are open: a new connection closes the oldest, so a flood of idle
+ * connections cannot lock a probe out. Every answer closes its connection
+ * ({@code Connection: close}); probes and scrapes reconnect.
  *
- * <p>The {@link Handler} runs on the server thread, so it must answer from memory, never wait.
+ * <p>The {@link Handler} runs on the server thread, so it must answer from memory, never wait: work
+ * that needs the database returns a future completed by another thread (the server writes the
+ * answer when it completes; the handler bounds it with its own timeout, and the connection is
+ * closed after {@link #ASYNC_TIMEOUT_MILLIS} whatever happens).
  */
 final class ProbeServer implements AutoCloseable {
     static final int MAX_CONNECTIONS = 64;
     static final int MAX_HEADER_BYTES = 8192;
     static final int MAX_HEADER_LINES = 64;
     static final long REQUEST_TIMEOUT_MILLIS = 5_000;
+    static final int MAX_BODY_BYTES = 16_384;
+    /** Longest life of a connection whose answer is computed off the server thread. */
+    static final long ASYNC_TIMEOUT_MILLIS = 30_000;
     private static final System.Logger LOG = System.getLogger("dev.outbox.relay.sidecar");
 
-    /** Answers one request; runs on the server thread, must not block. */
+    /** Answers one request; runs on the server thread, must not block (return a future for slow work). */
     interface Handler {
-        Response handle(String method, String path);
+        CompletionStage<Response> handle(Request request);
+    }
+
+    /**
+     * A request.
+     *
+     * @param method as sent ({@code GET}, {@code POST} …)
+     * @param path without the query
+     * @param query the raw query after {@code ?}, or {@code ""}
+     * @param headers by lower-case name (the last of repeated fields)
+     * @param body the body, empty without one
+     */
+    record Request(String method, String path, String query, Map<String, String> headers, byte[] body) {
+        Request {
+            headers = Map.copyOf(headers);
+        }
+
+        /** A header by lower-case name, or {@code null}. */
+        String header(String name) {
+            return headers.get(name);
+        }
     }
 
     /**
      * An answer.
      *
-     * @param allow for 405: the methods allowed, else {@code null}
+     * @param headers more header fields ({@code Allow}, {@code Set-Cookie}, {@code Cache-Control} …);
+     *     without {@code Cache-Control} the answer is {@code no-store}
      */
-    record Response(int status, String contentType, String body, String allow) {
+    record Response(int status, String contentType, String body, Map<String, String> headers) {
+        Response {
+            headers = Map.copyOf(headers);
+        }
+
         static Response of(int status, String contentType, String body) {
-            return new Response(status, contentType, body, null);
+            return new Response(status, contentType, body, Map.of());
+        }
+
+        Response with(String name, String value) {
+            Map<String, String> more = new LinkedHashMap<>(headers);
+            more.put(name, value);
+            return new Response(status, contentType, body, more);
+        }
+
+        CompletionStage<Response> done() {
+            return CompletableFuture.completedFuture(this);
         }
     }
 
@@ -60,6 +110,8 @@ final class ProbeServer implements AutoCloseable {
     private final Handler handler;
     private final Thread thread;
     private final Deque<Connection> connections = new ArrayDeque<>(); // oldest first
+    /** Answers completed by other threads, written by the server thread. */
+    private final Queue<Runnable> completed = new ConcurrentLinkedQueue<>();
     private volatile boolean running = true;
 
     private ProbeServer(ServerSocketChannel server, Selector selector, Handler handler) {
@@ -112,6 +164,9 @@ final class ProbeServer implements AutoCloseable {
         try {
             while (running) {
                 selector.select(this::ready, nextTimeoutMillis());
+                for (Runnable r; (r = completed.poll()) != null; ) {
+                    r.run();
+                }
                 expire(System.nanoTime());
             }
         } catch (IOException | RuntimeException e) {
@@ -128,13 +183,17 @@ final class ProbeServer implements AutoCloseable {
         }
     }
 
-    /** Until the oldest connection's deadline: connections are kept in accept order. */
+    /** Until the nearest deadline (at most 64 connections: a scan is cheap). */
     private long nextTimeoutMillis() {
-        Connection oldest = connections.peekFirst();
-        if (oldest == null) {
+        if (connections.isEmpty()) {
             return 0; // no deadline: wait for a connection (0 = no timeout)
         }
-        return Math.max(1, (oldest.deadline - System.nanoTime()) / 1_000_000 + 1);
+        long now = System.nanoTime();
+        long nearest = Long.MAX_VALUE;
+        for (Connection c : connections) {
+            nearest = Math.min(nearest, c.deadline - now);
+        }
+        return Math.max(1, nearest / 1_000_000 + 1);
     }
 
     private void expire(long now) {
@@ -185,8 +244,11 @@ final class ProbeServer implements AutoCloseable {
     /** One client connection: reads a request head, then writes one answer and closes. */
     private final class Connection {
         private final SocketChannel channel;
-        private final long deadline;
+        private long deadline;
         private final ByteBuffer in = ByteBuffer.allocate(MAX_HEADER_BYTES);
+        private String head;
+        private ByteBuffer body;
+        private boolean waiting;
         private ByteBuffer out;
         private SelectionKey key;
         private boolean open = true;
@@ -197,21 +259,88 @@ final class ProbeServer implements AutoCloseable {
         }
 
         void read() throws IOException {
-            if (out != null) {
+            if (out != null || waiting) {
                 return; // answering already; anything more the client sends is ignored
             }
-            int n = channel.read(in);
+            int n = channel.read(body != null ? body : in);
             if (n < 0) {
                 close();
                 return;
             }
+            if (body != null) {
+                if (!body.hasRemaining()) {
+                    dispatch();
+                }
+                return;
+            }
             int end = headEnd();
             if (end >= 0) {
-                String head = new String(in.array(), 0, end, StandardCharsets.ISO_8859_1);
-                respond(parse(head), !head.startsWith("HEAD "));
+                head = new String(in.array(), 0, end, StandardCharsets.ISO_8859_1);
+                startBody(end);
             } else if (!in.hasRemaining()) {
                 respond(Response.of(431, "application/json", "{\"error\":\"request header too large\"}"), true);
             }
+        }
+
+        /** After the head: the body announced by {@code Content-Length}, with the bytes already read. */
+        private void startBody(int headEnd) throws IOException {
+            String length = null;
+            for (String line : head.split("\r?\n")) {
+                int colon = line.indexOf(':');
+                if (colon > 0) {
+                    String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+                    if (name.equals("transfer-encoding")) {
+                        respond(Response.of(411, "application/json", "{\"error\":\"send a Content-Length\"}"), true);
+                        return;
+                    }
+                    if (name.equals("content-length")) {
+                        length = line.substring(colon + 1).trim();
+                    }
+                }
+            }
+            int size = 0;
+            if (length != null) {
+                if (!length.matches("\\d{1,9}")) {
+                    respond(Response.of(400, "application/json", "{\"error\":\"bad Content-Length\"}"), true);
+                    return;
+                }
+                size = Integer.parseInt(length);
+                if (size > MAX_BODY_BYTES) {
+                    respond(Response.of(413, "application/json", "{\"error\":\"request body larger than "
+                            + MAX_BODY_BYTES + " bytes\"}"), true);
+                    return;
+                }
+            }
+            body = ByteBuffer.allocate(size);
+            body.put(in.array(), headEnd, Math.min(size, in.position() - headEnd));
+            if (!body.hasRemaining()) {
+                dispatch();
+            }
+        }
+
+        private void dispatch() throws IOException {
+            boolean withBody = !head.startsWith("HEAD ");
+            CompletionStage<Response> answer = parse(head, body.array());
+            CompletableFuture<Response> future = answer.toCompletableFuture();
+            if (future.isDone()) {
+                respond(future.getNow(null), withBody);
+                return;
+            }
+            waiting = true;
+            deadline = System.nanoTime() + ASYNC_TIMEOUT_MILLIS * 1_000_000;
+            future.whenComplete((r, e) -> {
+                Response response = r != null ? r : failed(e);
+                completed.add(() -> {
+                    if (open) {
+                        try {
+                            respond(response, withBody);
+                        } catch (IOException | RuntimeException gone) {
+                            close(); // the client left while the answer was computed
+                        }
+                    }
+                });
+                selector.wakeup();
+            });
         }
 
         /** Index of the blank line ending the head ({@code \r\n\r\n} or {@code \n\n}), or -1. */
@@ -225,44 +354,54 @@ final class ProbeServer implements AutoCloseable {
             return -1;
         }
 
-        private Response parse(String head) {
+        private CompletionStage<Response> parse(String head, byte[] content) {
             String[] lines = head.split("\r?\n");
             if (lines.length > MAX_HEADER_LINES) {
-                return Response.of(431, "application/json", "{\"error\":\"too many request header fields\"}");
+                return Response.of(431, "application/json", "{\"error\":\"too many request header fields\"}").done();
             }
             String[] request = lines[0].split(" ");
             if (request.length != 3 || !request[2].startsWith("HTTP/1.") || !request[1].startsWith("/")) {
-                return Response.of(400, "application/json", "{\"error\":\"bad request\"}");
+                return Response.of(400, "application/json", "{\"error\":\"bad request\"}").done();
             }
             String path = request[1];
-            int query = path.indexOf('?');
-            if (query >= 0) {
-                path = path.substring(0, query);
+            String query = "";
+            int q = path.indexOf('?');
+            if (q >= 0) {
+                query = path.substring(q + 1);
+                path = path.substring(0, q);
+            }
+            Map<String, String> headers = new HashMap<>();
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                if (colon > 0) {
+                    headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+                }
             }
             try {
-                return handler.handle(request[0], path);
+                CompletionStage<Response> answer = handler.handle(new Request(request[0], path, query, headers, content));
+                return answer.exceptionally(ProbeServer::failed);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "http request failed {0}", LogFields.of("path", path, "error", String.valueOf(e)));
-                return Response.of(500, "application/json", "{\"error\":\"internal error\"}");
+                return failed(e).done();
             }
         }
 
         /** Queues the answer and starts writing it; without the body for HEAD (same headers as GET). */
         private void respond(Response r, boolean withBody) throws IOException {
-            byte[] body = r.body().getBytes(StandardCharsets.UTF_8);
+            waiting = false;
+            byte[] content = r.body().getBytes(StandardCharsets.UTF_8);
             StringBuilder head = new StringBuilder()
                     .append("HTTP/1.1 ").append(r.status()).append(' ').append(reason(r.status())).append("\r\n")
                     .append("Content-Type: ").append(r.contentType()).append("\r\n")
-                    .append("Cache-Control: no-store\r\n")
                     .append("Connection: close\r\n");
-            if (r.allow() != null) {
-                head.append("Allow: ").append(r.allow()).append("\r\n");
+            if (!r.headers().containsKey("Cache-Control")) {
+                head.append("Cache-Control: no-store\r\n");
             }
-            head.append("Content-Length: ").append(body.length).append("\r\n\r\n");
+            r.headers().forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+            head.append("Content-Length: ").append(content.length).append("\r\n\r\n");
             byte[] headBytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
-            out = ByteBuffer.allocate(headBytes.length + (withBody ? body.length : 0)).put(headBytes);
+            out = ByteBuffer.allocate(headBytes.length + (withBody ? content.length : 0)).put(headBytes);
             if (withBody) {
-                out.put(body);
+                out.put(content);
             }
             out.flip();
             channel.shutdownInput();
@@ -288,9 +427,22 @@ final class ProbeServer implements AutoCloseable {
         }
     }
 
+    private static Response failed(Throwable e) {
+        LOG.log(Level.WARNING, "http request failed {0}", LogFields.of("error", String.valueOf(e)));
+        return Response.of(500, "application/json", "{\"error\":\"internal error\"}");
+    }
+
     private static String reason(int status) {
         return switch (status) {
             case 200 -> "OK";
+            case 202 -> "Accepted";
+            case 204 -> "No Content";
+            case 303 -> "See Other";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
+            case 409 -> "Conflict";
+            case 411 -> "Length Required";
+            case 413 -> "Content Too Large";
             case 400 -> "Bad Request";
             case 404 -> "Not Found";
             case 405 -> "Method Not Allowed";

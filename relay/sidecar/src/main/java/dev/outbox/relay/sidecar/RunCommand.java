@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "run",
         mixinStandardHelpOptions = true,
-        description = "Runs the relay as a long-lived process with /health, /ready and /metrics.",
+        description = "Runs the relay as a long-lived process with /health, /ready, /metrics and the console (/console).",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:stopped cleanly after SIGTERM/SIGINT",

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.relay.Relay;
 import dev.outbox.relay.spi.Transport;
 import java.io.IOException;
+import java.time.Clock;
 
 /**
  * The running parts of {@code relay run}: the connection pool, the {@link Relay} and the HTTP
@@ -40,7 +41,8 @@ final class Sidecar implements AutoCloseable {
         try {
             if (config.httpEnabled()) {
                 http = HttpEndpoints.start(config.httpHost(), config.httpPort(), dataSource, relay::stats,
-                        config.relayConfig().schema(), config::redact);
+                        config.relayConfig().schema(), config::redact, config.consoleEnabled()
+                                ? new HttpEndpoints.ConsoleOptions(config.consoleToken(), Clock.systemUTC()) : null);
             }
         } catch (IOException | RuntimeException e) {
             relay.close();
@@ -62,7 +64,9 @@ final class Sidecar implements AutoCloseable {
         }
         // The relay keeps one connection for as long as it runs; the rest serve the HTTP endpoints' database
         // check, which runs in the background: no HTTP request waits for the connection timeout.
-        pool.setMaximumPoolSize(config.poolSize());
+        // The console's worker and its replay thread hold one each at most, besides those: they never
+        // make the health check wait for a connection.
+        pool.setMaximumPoolSize(config.poolSize() + (config.httpEnabled() && config.consoleEnabled() ? 2 : 0));
         pool.setConnectionTimeout(CONNECTION_TIMEOUT_MILLIS);
         // Start even when the database is down: the relay retries and /ready tells the orchestrator.
         pool.setInitializationFailTimeout(-1);

@@ -71,7 +71,7 @@ public final class SidecarConfig {
             .defaultValue(DEFAULT_TRANSPORT)
             .description("Transport name (`log`, `kafka`, `rabbitmq`, `nats`, `redis`, `http`, `eventbridge`, `pubsub`, `sqs` or your own); an unknown one is an error listing the installed ones.").build();
     public static final Setting<Boolean> HTTP_ENABLED = Setting.bool("sidecar.httpEnabled", "OUTBOX_HTTP_ENABLED")
-            .defaultValue(true).description("Serve `/health`, `/ready` and `/metrics`.").build();
+            .defaultValue(true).description("Serve `/health`, `/ready`, `/metrics` and the console, `/console`.").build();
     public static final Setting<String> HTTP_HOST = Setting.text("sidecar.httpHost", "OUTBOX_HTTP_HOST")
             .defaultValue("0.0.0.0").notBlank().description("Address the HTTP endpoints listen on.").build();
     public static final Setting<Integer> HTTP_PORT = Setting.integer("sidecar.httpPort", "OUTBOX_HTTP_PORT")
@@ -84,11 +84,22 @@ public final class SidecarConfig {
             List.of("DEBUG", "INFO", "WARN", "ERROR")).defaultValue("INFO").description("Lowest level logged.").build();
     public static final Setting<Integer> POOL_SIZE = Setting.integer("sidecar.poolSize", "OUTBOX_POOL_SIZE")
             .defaultValue(3).check(between(2, 20))
-            .description("Connections of the sidecar (the relay holds one; HTTP checks use the others).").build();
+            .description("Connections of the sidecar (the relay holds one; HTTP checks use the others); the console adds up to 2 of its own.").build();
+    public static final Setting<Boolean> CONSOLE_ENABLED = Setting.bool("sidecar.consoleEnabled", "OUTBOX_CONSOLE_ENABLED")
+            .defaultValue(true).description("Serve the operator console at `/console` (with the HTTP endpoints); `false` answers 404 there.")
+            .build();
+    // A token, not a password hash: it is compared in constant time and never shown.
+    public static final Setting<String> CONSOLE_TOKEN = Setting.text("sidecar.consoleToken", "OUTBOX_CONSOLE_TOKEN")
+            .secret().check(Setting.Check.described("16 or more characters",
+                    v -> v.length() < 16 ? "must have 16 or more characters (had " + v.length() + ")" : null))
+            .description("Enables the console's actions (retry, discard, replay) for whoever presents it (bearer token or"
+                    + " the console's login); without it the console is read-only.")
+            .build();
 
     /** The sidecar's own settings. */
     public static final ConfigModel MODEL = ConfigModel.of("sidecar", List.of(CONFIG_FILE, JDBC_URL, JDBC_USER,
-            JDBC_PASSWORD, TRANSPORT, HTTP_ENABLED, HTTP_HOST, HTTP_PORT, LOG_FORMAT, LOG_LEVEL, POOL_SIZE));
+            JDBC_PASSWORD, TRANSPORT, HTTP_ENABLED, HTTP_HOST, HTTP_PORT, LOG_FORMAT, LOG_LEVEL, POOL_SIZE, CONSOLE_ENABLED,
+            CONSOLE_TOKEN));
 
     private final ConfigValues sidecar;
     private final RelayConfig relayConfig;
@@ -191,6 +202,15 @@ public final class SidecarConfig {
 
     public int poolSize() {
         return sidecar.get(POOL_SIZE);
+    }
+
+    public boolean consoleEnabled() {
+        return sidecar.get(CONSOLE_ENABLED);
+    }
+
+    /** The console's token (a secret: never log it), or {@code null} for a read-only console. */
+    String consoleToken() {
+        return sidecar.get(CONSOLE_TOKEN);
     }
 
     /** Effective settings (defaults included), by key, secrets as {@code ****}. */

@@ -112,6 +112,24 @@ class SidecarConfigTest {
     }
 
     @Test
+    void consoleTokenIsASecretReadFromAFileAndRefusedWhenShortWithoutQuotingIt() throws IOException {
+        Path file = dir.resolve("console-token");
+        Files.writeString(file, "console-token-from-a-file\n");
+        SidecarConfig fromFile = load(Map.of("OUTBOX_JDBC_URL", URL, "OUTBOX_CONSOLE_TOKEN_FILE", file.toString()));
+        assertThat(fromFile.consoleToken()).isEqualTo("console-token-from-a-file");
+        assertThat(fromFile.describe()).contains("OUTBOX_CONSOLE_TOKEN=****").doesNotContain("console-token-from-a-file");
+        assertThat(fromFile.consoleEnabled()).isTrue();
+        assertThat(load(Map.of("OUTBOX_JDBC_URL", URL)).consoleToken()).isNull();
+        assertThat(load(Map.of("OUTBOX_JDBC_URL", URL, "OUTBOX_CONSOLE_ENABLED", "false")).consoleEnabled()).isFalse();
+        assertThat(SidecarConfig.help(TRANSPORTS)).contains("OUTBOX_CONSOLE_TOKEN", "OUTBOX_CONSOLE_ENABLED");
+
+        assertThatThrownBy(() -> load(Map.of("OUTBOX_JDBC_URL", URL, "OUTBOX_CONSOLE_TOKEN", "short-tok")))
+                .isInstanceOf(ConfigurationException.class)
+                .satisfies(e -> assertThat(((ConfigurationException) e).problems()).anySatisfy(p -> assertThat(p)
+                        .contains("OUTBOX_CONSOLE_TOKEN").contains("16 or more characters").doesNotContain("short-tok")));
+    }
+
+    @Test
     void rejectsMissingJdbcUrl() {
         assertConfigurationError(Map.of(), "OUTBOX_JDBC_URL is required: " + SidecarConfig.JDBC_URL.description());
     }
