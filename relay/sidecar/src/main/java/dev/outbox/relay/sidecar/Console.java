@@ -390,7 +390,7 @@ final class Console implements AutoCloseable {
             LOG.log(Level.WARNING, "console sign-in refused {0}", LogFields.of("reason", "wrong token"));
             return error(401, "that is not the console's token");
         }
-        LOG.log(Level.INFO, "console sign-in {0}", LogFields.of("session", session.id().substring(0, 8)));
+        LOG.log(Level.INFO, "console sign-in {0}", LogFields.of("session", session.label()));
         return ok(JsonFactories.objectBuilder().add("signedIn", true).add("csrf", session.csrf()).build())
                 .with("Set-Cookie", ConsoleAuth.COOKIE + "=" + session.id() + "; Path=" + PREFIX + "; Max-Age="
                         + ConsoleAuth.SESSION_LIFETIME.toSeconds() + "; HttpOnly; SameSite=Strict");

@@ -28,6 +28,13 @@ final class ConsoleAuth {
 
     /** A signed-in browser; {@code csrf} is handed to the page, the id only to the cookie. */
     record Session(String id, String csrf, Instant expires) {
+        /**
+         * Names the session in logs: a digest of the id, since any part of the id itself is a
+         * part of a credential.
+         */
+        String label() {
+            return java.util.HexFormat.of().formatHex(sha256(id), 0, 4);
+        }
     }
 
     /** The result of checking an action: {@code null} problem means allowed. */
@@ -120,7 +127,7 @@ final class ConsoleAuth {
                 s.csrf().getBytes(StandardCharsets.UTF_8))) {
             return Decision.refused(403, "the request lacks the session's X-CSRF-Token header");
         }
-        return Decision.allowed("session " + s.id().substring(0, 8));
+        return Decision.allowed("session " + s.label());
     }
 
     /**
